@@ -1,0 +1,94 @@
+#include "layers/batch_norm.hpp"
+
+#include "core/memory.hpp"
+
+namespace relunet {
+
+using dnnl::normalization_flags;
+using dnnl::prop_kind;
+
+dnnl::memory::desc BatchNormLayer::setup(const dnnl::memory::desc& src, const SetupOptions& opts) {
+  batch_ = src.dims()[0];
+  const auto affine = normalization_flags::use_scale | normalization_flags::use_shift;
+  infer_pd_ = {{prop_kind::forward_inference, src, spec_.bn_eps,
+                affine | normalization_flags::use_global_stats},
+               opts.engine};
+  if (opts.backward) {
+    train_pd_ = {{prop_kind::forward_training, src, spec_.bn_eps, affine}, opts.engine};
+    bwd_pd_ = {{prop_kind::backward, src, src, spec_.bn_eps, affine}, opts.engine, train_pd_};
+  }
+  const int64_t channels = spec_.out.c;
+  auto make = [&](Param& p, const char* suffix, Param::Init init, bool trainable) {
+    p.name = name() + suffix;
+    p.dims = {channels};
+    p.value = dnnl::memory(plain_desc(p.dims), opts.engine);
+    if (trainable && opts.backward) p.grad = dnnl::memory(plain_desc(p.dims), opts.engine);
+    p.init = init;
+  };
+  make(scale_, ".scale", Param::Init::Ones, true);
+  make(shift_, ".shift", Param::Init::Zeros, true);
+  make(running_mean_, ".running_mean", Param::Init::Zeros, false);
+  make(running_var_, ".running_var", Param::Init::Ones, false);
+  return infer_pd_.dst_desc();
+}
+
+void BatchNormLayer::bind(const LayerBuffers& b) {
+  infer_ = dnnl::batch_normalization_forward(infer_pd_);
+  infer_args_ = {{DNNL_ARG_SRC, b.src},
+                 {DNNL_ARG_DST, b.dst},
+                 {DNNL_ARG_MEAN, running_mean_.value},
+                 {DNNL_ARG_VARIANCE, running_var_.value},
+                 {DNNL_ARG_SCALE, scale_.value},
+                 {DNNL_ARG_SHIFT, shift_.value}};
+  if (!b.diff_dst) return;
+  const auto& engine = b.src.get_engine();
+  batch_mean_ = dnnl::memory(train_pd_.mean_desc(), engine);
+  batch_var_ = dnnl::memory(train_pd_.variance_desc(), engine);
+  train_ = dnnl::batch_normalization_forward(train_pd_);
+  train_args_ = infer_args_;
+  train_args_[DNNL_ARG_MEAN] = batch_mean_;
+  train_args_[DNNL_ARG_VARIANCE] = batch_var_;
+  bwd_ = dnnl::batch_normalization_backward(bwd_pd_);
+  bwd_args_ = {{DNNL_ARG_SRC, b.src},
+               {DNNL_ARG_MEAN, batch_mean_},
+               {DNNL_ARG_VARIANCE, batch_var_},
+               {DNNL_ARG_DIFF_DST, b.diff_dst},
+               {DNNL_ARG_SCALE, scale_.value},
+               {DNNL_ARG_SHIFT, shift_.value},  // oneDNN 2.6 requires it with use_shift
+               {DNNL_ARG_DIFF_SCALE, scale_.grad},
+               {DNNL_ARG_DIFF_SHIFT, shift_.grad}};
+  // The first layer needs no input gradient, but oneDNN always computes one: give it scratch.
+  bwd_args_[DNNL_ARG_DIFF_SRC] = b.diff_src ? b.diff_src : dnnl::memory(b.src.get_desc(), engine);
+}
+
+void BatchNormLayer::forward(dnnl::stream& stream, const Pass& pass) {
+  if (!pass.training) {
+    infer_.execute(stream, infer_args_);
+    return;
+  }
+  train_.execute(stream, train_args_);
+  stream.wait();
+  update_running_stats();
+}
+
+void BatchNormLayer::update_running_stats() {
+  const int64_t channels = spec_.out.c;
+  const int64_t per_channel = batch_ * spec_.out.h * spec_.out.w;
+  const float unbias = per_channel > 1 ? float(per_channel) / float(per_channel - 1) : 1.f;
+  const float* mean = data_of(batch_mean_);
+  const float* var = data_of(batch_var_);
+  float* run_mean = data_of(running_mean_.value);
+  float* run_var = data_of(running_var_.value);
+  for (int64_t c = 0; c < channels; ++c) {
+    run_mean[c] += kMomentum * (mean[c] - run_mean[c]);
+    run_var[c] += kMomentum * (var[c] * unbias - run_var[c]);
+  }
+}
+
+void BatchNormLayer::backward(dnnl::stream& stream) { bwd_.execute(stream, bwd_args_); }
+
+std::vector<Param*> BatchNormLayer::params() {
+  return {&scale_, &shift_, &running_mean_, &running_var_};
+}
+
+}  // namespace relunet

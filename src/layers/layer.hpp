@@ -1,0 +1,79 @@
+// layer.hpp — the interface every layer implements.
+//
+// Life of a layer: the network calls setup() once with the layout of its input (the layout the
+// previous primitive chose), which creates the primitive descriptors and returns the output
+// layout; then bind() once the network has allocated the buffers, which creates the primitives
+// and their argument lists; then forward()/backward() run those primitives with no allocation.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "model/model_spec.hpp"
+
+namespace relunet {
+
+// A learnable (or persistent) tensor, stored in the layout its primitive prefers.
+struct Param {
+  enum class Init { Weights, Zeros, Ones };
+  std::string name;           // "conv1.weight"
+  dnnl::memory::dims dims;    // logical dims: OIHW (GOIHW with groups), OI, or C
+  dnnl::memory value, grad;   // same layout; grad is empty for non-trainable tensors
+  Init init = Init::Zeros;
+  int64_t fan_in = 0, fan_out = 0;  // for weight initialisation
+  bool decay = false;         // weight decay applies (weights only, not biases or norms)
+  bool trainable() const { return static_cast<bool>(grad); }
+};
+
+// The buffers of one layer: `src` is the previous layer's `dst`, `diff_src` the previous layer's
+// `diff_dst`. diff_src is empty for the first layer (no gradient is needed for the images) and
+// both diffs are empty in an inference-only network.
+struct LayerBuffers {
+  dnnl::memory src, dst, diff_src, diff_dst;
+};
+
+struct SetupOptions {
+  dnnl::engine engine;
+  bool backward = true;       // build backward primitives (training)
+  bool need_diff_src = true;  // false for the first layer
+};
+
+// What one forward pass is for.
+struct Pass {
+  bool training = false;  // batch statistics for batch norm, dropout masks on
+  uint64_t step = 0;      // training step: with the seed, it determines the dropout masks
+};
+
+class Layer {
+ public:
+  explicit Layer(LayerSpec spec) : spec_(std::move(spec)) {}
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  const LayerSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+
+  // Shape rule: creates primitive descriptors for input layout `src` (batch dimension included)
+  // and returns the output layout.
+  virtual dnnl::memory::desc setup(const dnnl::memory::desc& src, const SetupOptions& opts) = 0;
+  // True when the output shares the input's memory (activations, flatten).
+  virtual bool in_place() const { return false; }
+  virtual void bind(const LayerBuffers& buffers) = 0;
+  // `training`: batch statistics for batch norm, dropout masks on.
+  virtual void forward(dnnl::stream& stream, const Pass& pass) = 0;
+  // Computes diff_src (when present) and the gradients of the parameters.
+  virtual void backward(dnnl::stream& stream) = 0;
+  virtual std::vector<Param*> params() { return {}; }
+
+ protected:
+  LayerSpec spec_;
+};
+
+// Builds the layer for one spec (a factory over LayerKind). `seed` drives stochastic layers.
+std::unique_ptr<Layer> make_layer(const LayerSpec& spec, uint64_t seed);
+
+}  // namespace relunet

@@ -1,0 +1,54 @@
+#include "net/initialization.hpp"
+
+#include <cmath>
+#include <optional>
+
+#include "core/memory.hpp"
+#include "core/random.hpp"
+
+namespace relunet {
+namespace {
+
+// The activation applied to layer i's output: the first one before the next weighted layer.
+std::optional<Activation> activation_after(const ModelSpec& spec, size_t i) {
+  for (size_t j = i + 1; j < spec.layers.size(); ++j) {
+    const auto kind = spec.layers[j].kind;
+    if (kind == LayerKind::Activation) return spec.layers[j].act;
+    if (kind == LayerKind::Conv || kind == LayerKind::FullyConnected) break;
+  }
+  return std::nullopt;
+}
+
+void fill_weights(const Param& p, const std::optional<Activation>& act, uint64_t key,
+                  std::vector<float>& out) {
+  const bool he = act && act->fn != ActivationFn::Tanh && act->fn != ActivationFn::Sigmoid;
+  if (he) {
+    const float slope = act->fn == ActivationFn::LeakyReLU ? act->alpha : 0.f;
+    const float std = std::sqrt(2.f / (1.f + slope * slope) / p.fan_in);
+    for (size_t i = 0; i < out.size(); ++i) {  // Box-Muller on two counter-based uniforms
+      const float u1 = 1.f - uniform01(mix64(key + 2 * i)), u2 = uniform01(mix64(key + 2 * i + 1));
+      out[i] = std * std::sqrt(-2.f * std::log(u1)) * std::cos(6.2831853f * u2);
+    }
+  } else {
+    const float limit = std::sqrt(6.f / (p.fan_in + p.fan_out));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = limit * (2.f * uniform01(mix64(key + i)) - 1.f);
+  }
+}
+
+}  // namespace
+
+void initialize_params(Network& net, uint64_t seed) {
+  uint64_t param_index = 0;
+  for (size_t i = 0; i < net.size(); ++i) {
+    for (Param* p : net.layer(i).params()) {
+      size_t n = 1;
+      for (auto d : p->dims) n *= static_cast<size_t>(d);
+      std::vector<float> values(n, p->init == Param::Init::Ones ? 1.f : 0.f);
+      if (p->init == Param::Init::Weights)
+        fill_weights(*p, activation_after(net.spec(), i), mix64(seed ^ mix64(++param_index)), values);
+      write_plain(p->value, values.data(), net.context().stream);
+    }
+  }
+}
+
+}  // namespace relunet

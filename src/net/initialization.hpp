@@ -1,0 +1,16 @@
+// initialization.hpp — seeded parameter initialisation.
+// Weights feeding a ReLU-family activation: He/Kaiming normal, std = gain / sqrt(fan_in) with
+// gain^2 = 2 / (1 + slope^2) (ReLU, ELU: slope 0; Leaky ReLU: its slope). Weights feeding tanh,
+// sigmoid or nothing (the logits): Xavier/Glorot uniform, limit sqrt(6 / (fan_in + fan_out)).
+// Biases and shifts 0, batch-norm scales 1. Values depend only on (seed, parameter, element).
+#pragma once
+
+#include <cstdint>
+
+#include "net/network.hpp"
+
+namespace relunet {
+
+void initialize_params(Network& net, uint64_t seed);
+
+}  // namespace relunet

@@ -1,0 +1,41 @@
+// lr_schedule.hpp — learning rate as a function of the training step.
+//   constant:  lr
+//   step:      lr * gamma^floor(epoch / step_epochs)
+//   cosine:    linear warm-up over `warmup` of the run, then half a cosine from lr to lr * final
+//   one-cycle: linear warm-up from lr / div to lr over `warmup` of the run (default 0.3), then
+//              cosine annealing to lr * final (Smith & Topin 2017)
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace relunet {
+
+enum class ScheduleKind { Constant, Step, Cosine, OneCycle };
+
+struct ScheduleOptions {
+  ScheduleKind kind = ScheduleKind::OneCycle;
+  float lr = 0.05f;
+  float warmup = -1.f;      // fraction of the run; < 0 means the kind's default (0, or 0.3 one-cycle)
+  float gamma = 0.1f;       // step
+  int64_t step_epochs = 10;  // step
+  float div = 25.f;          // one-cycle initial lr = lr / div
+  float final = 1e-3f;       // final lr = lr * final (cosine, one-cycle)
+};
+
+class LrSchedule {
+ public:
+  LrSchedule(ScheduleOptions opts, int64_t total_steps, int64_t steps_per_epoch);
+  float at(int64_t step) const;
+  const ScheduleOptions& options() const { return opts_; }
+  int64_t total_steps() const { return total_; }
+
+ private:
+  ScheduleOptions opts_;
+  int64_t total_, per_epoch_;
+};
+
+ScheduleKind parse_schedule(const std::string& text);
+std::string to_string(ScheduleKind kind);
+
+}  // namespace relunet

@@ -1,0 +1,46 @@
+#include "optim/sgd.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "core/memory.hpp"
+
+namespace relunet {
+
+Sgd::Sgd(std::vector<Param*> params, SgdOptions opts) : opts_(opts) {
+  for (Param* p : params) {
+    if (!p->trainable()) continue;
+    params_.push_back(p);
+    dnnl::memory v(p->value.get_desc(), p->value.get_engine());
+    std::memset(v.get_data_handle(), 0, v.get_desc().get_size());
+    velocity_.push_back(v);
+  }
+}
+
+void Sgd::step(float lr) {
+  const float mu = opts_.momentum;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    float* w = data_of(params_[k]->value);
+    const float* g = data_of(params_[k]->grad);
+    float* v = data_of(velocity_[k]);
+    const int64_t n = static_cast<int64_t>(elements_of(params_[k]->value.get_desc()));
+    const float wd = params_[k]->decay ? opts_.weight_decay : 0.f;
+    const float l2 = opts_.decay_mode == DecayMode::L2 ? wd : 0.f;
+    const float shrink = 1.f - (opts_.decay_mode == DecayMode::Decoupled ? lr * wd : 0.f);
+    const bool nesterov = opts_.nesterov;
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      const float grad = g[i] + l2 * w[i];
+      v[i] = mu * v[i] + grad;
+      w[i] = shrink * w[i] - lr * (nesterov ? grad + mu * v[i] : v[i]);
+    }
+  }
+}
+
+DecayMode parse_decay_mode(const std::string& text) {
+  if (text == "l2") return DecayMode::L2;
+  if (text == "decoupled") return DecayMode::Decoupled;
+  throw std::invalid_argument("unknown weight-decay mode '" + text + "' (use l2 or decoupled)");
+}
+
+}  // namespace relunet
