@@ -1,0 +1,79 @@
+// model_spec.hpp — the declarative description of a network, as read from a model file.
+// A ModelSpec knows nothing about oneDNN: it holds layer hyper-parameters and the shape rules
+// that let a model file be validated (and its layer table printed) before any primitive exists.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace relunet {
+
+enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten };
+
+enum class ActivationFn { ReLU, LeakyReLU, Tanh, Sigmoid, ELU };
+
+struct Activation {
+  ActivationFn fn = ActivationFn::ReLU;
+  float alpha = 0.f;  // Leaky ReLU: negative slope; ELU: alpha; unused otherwise
+};
+
+// "relu", "leaky-relu", "leaky-relu:0.2", "tanh", "sigmoid", "elu", "elu:0.5".
+// Throws std::invalid_argument naming the accepted spellings.
+Activation parse_activation(const std::string& text);
+std::string to_string(const Activation& act);  // inverse of parse_activation
+std::string to_string(LayerKind kind);          // the model-file "type" spelling
+
+// Logical activation shape of one image: channels x height x width (height = width = 1 after
+// a fully connected layer or flatten).
+struct Shape {
+  int64_t c = 0, h = 0, w = 0;
+  int64_t size() const { return c * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+};
+
+struct LayerSpec {
+  LayerKind kind = LayerKind::Conv;
+  std::string name;        // unique in the model; defaults like "conv2", "pool1", "conv2.relu"
+  std::string unit_layer;  // activations: the conv/fc layer whose units they rectify ("conv2")
+  // conv: filters; fc: output units
+  int64_t outputs = 0;
+  // conv and pooling geometry (square kernels)
+  int64_t kernel = 0, stride = 1, pad = 0, groups = 1;
+  bool bias = true;  // conv, fc
+  Activation act;    // activations
+  // LRN across channels, as in AlexNet: b = a / (k + alpha/size * sum a^2)^beta
+  int64_t lrn_size = 5;
+  float lrn_alpha = 1e-4f, lrn_beta = 0.75f, lrn_k = 2.f;
+  float dropout = 0.5f;  // probability of dropping a unit
+  float bn_eps = 1e-5f;
+  Shape in, out;         // filled in by infer_shapes()
+  int64_t macs = 0;      // multiply-adds per image, forward (filled by infer_shapes)
+  int64_t param_count = 0;
+};
+
+struct ModelSpec {
+  std::string name;
+  Shape input;  // e.g. 3x32x32
+  int64_t classes = 0;
+  std::vector<LayerSpec> layers;  // the last layer is the fc producing `classes` logits
+};
+
+// Parses a model file's JSON text. `origin` (a file path) prefixes every error message.
+// Validates every field and every shape; throws std::runtime_error naming the layer (index,
+// name) and field on any mistake.
+ModelSpec parse_model(const std::string& json_text, const std::string& origin);
+
+// `name_or_path`: a path to a model file, or NAME looked up as `<models_dir>/NAME.json`.
+ModelSpec load_model(const std::string& name_or_path, const std::string& models_dir);
+
+// The canonical JSON text of a spec (what checkpoints store); parse_model(to_json(s)) == s.
+std::string to_json(const ModelSpec& spec);
+
+// Replaces the function of every hidden activation layer (the --activation flag).
+void override_activation(ModelSpec& spec, const Activation& act);
+
+// Recomputes in/out shapes, MACs and parameter counts; throws if a layer does not fit its input.
+void infer_shapes(ModelSpec& spec);
+
+}  // namespace relunet
