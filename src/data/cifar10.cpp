@@ -1,0 +1,121 @@
+// cifar10.cpp — loads and validates the CIFAR-10 binary batches into memory.
+#include "data/cifar10.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace relunet {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kPixelBytes = Cifar10::kRecordBytes - 1;
+constexpr uintmax_t kFileBytes = uintmax_t{Cifar10::kRecordsPerFile} * Cifar10::kRecordBytes;
+const char* const kHowToGetData = "run scripts/get-cifar10.sh or pass --data DIR";
+
+std::vector<std::string> batch_file_names(bool training) {
+  if (!training) return {"test_batch.bin"};
+  std::vector<std::string> names;
+  for (int i = 1; i <= 5; ++i) names.push_back("data_batch_" + std::to_string(i) + ".bin");
+  return names;
+}
+
+void check_file_size(const fs::path& path) {
+  const uintmax_t found = fs::file_size(path);
+  if (found == kFileBytes) return;
+  std::string message = "CIFAR-10 file " + path.string() + " has " + std::to_string(found) +
+                        " bytes, expected " + std::to_string(kFileBytes) + " (" +
+                        std::to_string(Cifar10::kRecordsPerFile) + " records of " +
+                        std::to_string(Cifar10::kRecordBytes) + " bytes)";
+  if (found < kFileBytes)
+    message += ": truncated, record " + std::to_string(found / Cifar10::kRecordBytes) +
+               " (0-based) is the first incomplete one";
+  else
+    message += ": extra bytes after the last record";
+  throw std::runtime_error(message);
+}
+
+void read_whole_file(const fs::path& path, std::vector<uint8_t>& bytes) {
+  std::ifstream in(path, std::ios::binary);
+  bytes.resize(kFileBytes);
+  if (!in ||
+      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(kFileBytes)))
+    throw std::runtime_error("cannot read CIFAR-10 file " + path.string());
+}
+
+// One class name per non-empty line; the standard names when the file is absent.
+std::vector<std::string> read_class_names(const fs::path& path) {
+  if (!fs::exists(path))
+    return {"airplane", "automobile", "bird",  "cat",  "deer",
+            "dog",      "frog",       "horse", "ship", "truck"};
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read CIFAR-10 class names file " + path.string());
+  std::vector<std::string> names;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto last = line.find_last_not_of(" \t\r");
+    if (last != std::string::npos) names.push_back(line.substr(0, last + 1));
+  }
+  if (names.size() != 10)
+    throw std::runtime_error("CIFAR-10 class names file " + path.string() + " lists " +
+                             std::to_string(names.size()) + " names, expected 10");
+  return names;
+}
+
+}  // namespace
+
+Cifar10::Cifar10(const std::string& dir, bool training) {
+  if (!fs::is_directory(dir))
+    throw std::runtime_error("CIFAR-10 directory " + dir + " does not exist; " + kHowToGetData);
+  classes_ = read_class_names(fs::path(dir) / "batches.meta.txt");
+  const std::vector<std::string> names = batch_file_names(training);
+  std::vector<fs::path> paths;
+  for (const std::string& name : names) {
+    paths.push_back(fs::path(dir) / name);
+    if (!fs::is_regular_file(paths.back()))
+      throw std::runtime_error("CIFAR-10 file " + paths.back().string() + " is missing; " +
+                               kHowToGetData);
+    check_file_size(paths.back());
+  }
+
+  const size_t records = paths.size() * kRecordsPerFile;
+  labels_.resize(records);
+  pixels_.resize(records * kPixelBytes);
+  std::vector<uint8_t> bytes;
+  size_t record = 0;
+  for (const fs::path& path : paths) {
+    read_whole_file(path, bytes);
+    for (int r = 0; r < kRecordsPerFile; ++r, ++record) {
+      const uint8_t* src = bytes.data() + size_t(r) * kRecordBytes;
+      if (src[0] > 9)
+        throw std::runtime_error("CIFAR-10 file " + path.string() + ": record " +
+                                 std::to_string(r) + " (0-based) has label " +
+                                 std::to_string(src[0]) + ", expected 0-9");
+      labels_[record] = src[0];
+      std::memcpy(pixels_.data() + record * kPixelBytes, src + 1, kPixelBytes);
+    }
+  }
+}
+
+cv::Mat Cifar10::image(size_t i) const {
+  if (i >= size())
+    throw std::out_of_range("CIFAR-10 image index " + std::to_string(i) + " out of range (" +
+                            std::to_string(size()) + " images)");
+  // The file stores planes (all R, then G, then B); OpenCV wants interleaved pixels.
+  constexpr int kPlane = kSide * kSide;
+  const uint8_t* planes = pixels_.data() + i * kPixelBytes;
+  cv::Mat rgb(kSide, kSide, CV_8UC3);
+  uint8_t* out = rgb.ptr<uint8_t>();
+  for (int p = 0; p < kPlane; ++p)
+    for (int c = 0; c < 3; ++c) out[3 * p + c] = planes[c * kPlane + p];
+  return rgb;
+}
+
+bool is_cifar10_dir(const std::string& dir) {
+  return fs::is_regular_file(fs::path(dir) / "data_batch_1.bin") ||
+         fs::is_regular_file(fs::path(dir) / "test_batch.bin");
+}
+
+}  // namespace relunet
