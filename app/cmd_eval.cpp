@@ -1,0 +1,69 @@
+// relunet eval — accuracy, per-class accuracy and confusion matrix of a checkpoint on a split.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "data/batch_loader.hpp"
+#include "data/data_source.hpp"
+#include "train/evaluate.hpp"
+#include "train/run_checkpoint.hpp"
+#include "train/train_options.hpp"
+
+namespace relunet::cli {
+
+Command add_eval(CLI::App& app) {
+  auto* sub = app.add_subcommand("eval", "Evaluate a checkpoint: accuracy, per-class, confusion");
+  struct Args {
+    std::string checkpoint, data, split = "test";
+    int batch = 256;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  sub->add_option("--checkpoint", a->checkpoint, "Checkpoint file")->required();
+  sub->add_option("--data", a->data, "Data directory (default: $RELUNET_DATA or data/cifar-10-batches-bin)");
+  sub->add_option("--split", a->split, "test | val | train (val/train: the split the run trained with)")
+      ->capture_default_str();
+  sub->add_option("--batch", a->batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_flag("--json", a->json, "Print one JSON object instead of a table");
+
+  return {sub, [a] {
+            const SplitName split = parse_split(a->split);
+            Context ctx;
+            LoadedModel model = load_model_checkpoint(a->checkpoint, a->batch, ctx);
+            // The validation split is the one the run carved out: same size, same seed.
+            TrainOptions run_opts;
+            const auto state = nlohmann::json::parse(model.checkpoint.train_state_json);
+            if (state.contains("options")) run_opts = train_options_from_json(state["options"]);
+            const auto data = open_dataset(resolve_data_dir(a->data), split);
+            const auto indices = split_indices(*data, split, run_opts.val_size, run_opts.seed);
+            const auto& in = model.net->spec().input;
+            BatchLoader loader(*data, indices, model.checkpoint.norm,
+                               {a->batch, int(in.h), int(in.w), {}, false, false, 0});
+            SoftmaxCrossEntropy loss(model.net->logits(), model.net->logits_grad(), 0.f);
+            const EvalResult r = evaluate(*model.net, loss, loader, false, "eval " + a->split);
+            const auto& names = model.checkpoint.class_names;
+            const auto per_class = r.per_class_accuracy();
+            if (a->json) {
+              nlohmann::json j = {{"checkpoint", a->checkpoint}, {"split", a->split},
+                                  {"images", r.images},         {"accuracy", r.accuracy},
+                                  {"loss", r.loss},             {"classes", names},
+                                  {"confusion", r.confusion}};
+              for (size_t k = 0; k < names.size(); ++k) j["per_class"][names[k]] = per_class[k];
+              std::printf("%s\n", j.dump().c_str());
+              return 0;
+            }
+            std::printf("%s on %s (%lld images): accuracy %.2f%%, loss %.4f\n\n", a->checkpoint.c_str(),
+                        a->split.c_str(), static_cast<long long>(r.images), 100.0 * r.accuracy, r.loss);
+            std::printf("%-12s %8s   confusion (rows: true class, columns: predicted)\n", "class", "acc");
+            for (size_t k = 0; k < names.size(); ++k) {
+              std::printf("%-12s %7.2f%%  ", names[k].c_str(), 100.0 * per_class[k]);
+              for (auto n : r.confusion[k]) std::printf(" %5lld", static_cast<long long>(n));
+              std::printf("\n");
+            }
+            return 0;
+          }};
+}
+
+}  // namespace relunet::cli

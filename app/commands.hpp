@@ -1,0 +1,23 @@
+// commands.hpp — one function per subcommand: each adds its subcommand and options to the CLI
+// and returns the action that runs it once the command line is parsed.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace relunet::cli {
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;  // returns the process exit code
+};
+
+Command add_train(CLI::App& app);
+Command add_eval(CLI::App& app);
+
+// Where model files live: $RELUNET_MODELS if set, else the source tree's models/.
+std::string models_dir();
+
+}  // namespace relunet::cli

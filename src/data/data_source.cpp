@@ -1,0 +1,44 @@
+#include "data/data_source.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <numeric>
+#include <stdexcept>
+
+#include "data/cifar10.hpp"
+#include "data/splits.hpp"
+
+namespace relunet {
+
+std::string resolve_data_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("RELUNET_DATA"); env && *env) return env;
+  return "data/cifar-10-batches-bin";
+}
+
+SplitName parse_split(const std::string& text) {
+  if (text == "train") return SplitName::Train;
+  if (text == "val") return SplitName::Val;
+  if (text == "test") return SplitName::Test;
+  throw std::invalid_argument("unknown split '" + text + "' (use train, val or test)");
+}
+
+std::unique_ptr<Dataset> open_dataset(const std::string& dir, SplitName split) {
+  if (!std::filesystem::is_directory(dir))
+    throw std::runtime_error("data directory '" + dir +
+                             "' does not exist: get CIFAR-10 with scripts/get-cifar10.sh, or pass "
+                             "--data DIR (or set RELUNET_DATA)");
+  return std::make_unique<Cifar10>(dir, split != SplitName::Test);
+}
+
+std::vector<size_t> split_indices(const Dataset& data, SplitName split, size_t val_size, uint64_t seed) {
+  if (split == SplitName::Test) {
+    std::vector<size_t> all(data.size());
+    std::iota(all.begin(), all.end(), size_t{0});
+    return all;
+  }
+  Split s = split_train_val(data.size(), val_size, seed);
+  return split == SplitName::Train ? s.train : s.val;
+}
+
+}  // namespace relunet

@@ -1,0 +1,62 @@
+#include "train/evaluate.hpp"
+
+#include <cstring>
+
+#include "train/progress.hpp"
+
+namespace relunet {
+
+std::vector<double> EvalResult::per_class_accuracy() const {
+  std::vector<double> acc;
+  for (size_t k = 0; k < confusion.size(); ++k) {
+    int64_t total = 0;
+    for (auto n : confusion[k]) total += n;
+    acc.push_back(total ? double(confusion[k][k]) / double(total) : 0.0);
+  }
+  return acc;
+}
+
+void enable_unit_stats(Network& net, bool on) {
+  for (auto* act : net.activations()) act->enable_unit_stats(on);
+}
+
+std::vector<LayerUnitReport> unit_reports(Network& net, double near_dead_fraction) {
+  std::vector<LayerUnitReport> reports;
+  for (auto* act : net.activations())
+    reports.push_back(summarize_units(act->spec().unit_layer, act->spec().act, act->counters(),
+                                      near_dead_fraction));
+  return reports;
+}
+
+EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader, bool unit_stats,
+                    const std::string& progress_label) {
+  const int64_t classes = loss.classes();
+  EvalResult r;
+  r.confusion.assign(classes, std::vector<int64_t>(classes, 0));
+  if (unit_stats) enable_unit_stats(net, true);
+  Progress progress(progress_label, loader.batches_per_epoch());
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  loader.start_epoch(0);
+  Batch batch;
+  const size_t input_bytes = net.batch() * net.spec().input.size() * sizeof(float);
+  while (loader.next(batch)) {
+    std::memcpy(net.input(), batch.images, input_bytes);
+    net.set_valid_images(batch.count);
+    net.forward(Pass{false, 0});
+    const auto res = loss.forward(net.context().stream, batch.labels, batch.count);
+    loss_sum += res.loss_sum;
+    correct += res.correct;
+    for (int n = 0; n < batch.count; ++n) ++r.confusion[batch.labels[n]][loss.predictions()[n]];
+    r.images += batch.count;
+    progress.update(batch.index + 1);
+  }
+  progress.finish();
+  if (r.images > 0) {
+    r.loss = loss_sum / double(r.images);
+    r.accuracy = double(correct) / double(r.images);
+  }
+  return r;
+}
+
+}  // namespace relunet

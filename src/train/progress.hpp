@@ -1,0 +1,26 @@
+// progress.hpp — a one-line progress indicator with rate and ETA on stderr, shown only when
+// stderr is a terminal (logs and pipes stay clean).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace relunet {
+
+class Progress {
+ public:
+  Progress(std::string label, int64_t total);
+  ~Progress();
+  // `done` units of `total`; `detail` is appended (e.g. the running loss).
+  void update(int64_t done, const std::string& detail = "");
+  void finish();  // erases the line
+
+ private:
+  std::string label_;
+  int64_t total_;
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace relunet

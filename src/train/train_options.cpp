@@ -1,0 +1,64 @@
+#include "train/train_options.hpp"
+
+namespace relunet {
+
+nlohmann::json to_json(const TrainOptions& o) {
+  return {{"model", o.model},
+          {"epochs", o.epochs},
+          {"batch", o.batch},
+          {"schedule",
+           {{"kind", to_string(o.schedule.kind)},
+            {"lr", o.schedule.lr},
+            {"warmup", o.schedule.warmup},
+            {"gamma", o.schedule.gamma},
+            {"step_epochs", o.schedule.step_epochs},
+            {"div", o.schedule.div},
+            {"final", o.schedule.final}}},
+          {"sgd",
+           {{"momentum", o.sgd.momentum},
+            {"nesterov", o.sgd.nesterov},
+            {"weight_decay", o.sgd.weight_decay},
+            {"decay_mode", o.sgd.decay_mode == DecayMode::L2 ? "l2" : "decoupled"}}},
+          {"label_smoothing", o.label_smoothing},
+          {"activation", o.activation ? to_string(*o.activation) : ""},
+          {"seed", o.seed},
+          {"time_budget_minutes", o.time_budget_minutes},
+          {"val_size", o.val_size},
+          {"crop_pad", o.augment.crop_pad},
+          {"flip", o.augment.flip},
+          {"unit_stats", o.unit_stats},
+          {"near_dead", o.near_dead}};
+}
+
+TrainOptions train_options_from_json(const nlohmann::json& j) {
+  TrainOptions o;
+  o.model = j.at("model");
+  o.epochs = j.at("epochs");
+  o.batch = j.at("batch");
+  const auto& s = j.at("schedule");
+  o.schedule.kind = parse_schedule(s.at("kind"));
+  o.schedule.lr = s.at("lr");
+  o.schedule.warmup = s.at("warmup");
+  o.schedule.gamma = s.at("gamma");
+  o.schedule.step_epochs = s.at("step_epochs");
+  o.schedule.div = s.at("div");
+  o.schedule.final = s.at("final");
+  const auto& g = j.at("sgd");
+  o.sgd.momentum = g.at("momentum");
+  o.sgd.nesterov = g.at("nesterov");
+  o.sgd.weight_decay = g.at("weight_decay");
+  o.sgd.decay_mode = parse_decay_mode(g.at("decay_mode"));
+  o.label_smoothing = j.at("label_smoothing");
+  const std::string act = j.at("activation");
+  if (!act.empty()) o.activation = parse_activation(act);
+  o.seed = j.at("seed");
+  o.time_budget_minutes = j.at("time_budget_minutes");
+  o.val_size = j.at("val_size");
+  o.augment.crop_pad = j.at("crop_pad");
+  o.augment.flip = j.at("flip");
+  o.unit_stats = j.at("unit_stats");
+  o.near_dead = j.at("near_dead");
+  return o;
+}
+
+}  // namespace relunet

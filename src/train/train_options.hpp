@@ -1,0 +1,37 @@
+// train_options.hpp — everything that defines a training run. Saved in every checkpoint, so a
+// resumed run continues with exactly the options it started with.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "data/batch_loader.hpp"
+#include "model/model_spec.hpp"
+#include "optim/lr_schedule.hpp"
+#include "optim/sgd.hpp"
+
+namespace relunet {
+
+struct TrainOptions {
+  std::string model = "default";  // name in models/ or a path
+  std::string out_dir;            // run directory: metrics.jsonl, last.ckpt, best.ckpt
+  int64_t epochs = 30;
+  int64_t batch = 128;
+  ScheduleOptions schedule;
+  SgdOptions sgd;
+  float label_smoothing = 0.f;
+  std::optional<Activation> activation;  // overrides the model's hidden activations
+  uint64_t seed = 1;
+  double time_budget_minutes = 0;  // > 0: choose the epoch count to fit this budget
+  int64_t val_size = 5000;
+  Augmentation augment{4, true};
+  bool unit_stats = true;
+  double near_dead = 0.01;
+};
+
+nlohmann::json to_json(const TrainOptions& o);
+TrainOptions train_options_from_json(const nlohmann::json& j);
+
+}  // namespace relunet

@@ -1,0 +1,262 @@
+#include "train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "data/data_source.hpp"
+#include "net/initialization.hpp"
+#include "net/network_state.hpp"
+#include "train/evaluate.hpp"
+#include "train/metrics_log.hpp"
+#include "train/progress.hpp"
+#include "train/run_checkpoint.hpp"
+
+namespace relunet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Where a run stands; saved in every checkpoint next to the options.
+struct RunState {
+  int64_t epoch = 0;   // epochs completed
+  int64_t step = 0;    // optimiser steps taken
+  int64_t epochs_total = 0;
+  double best_val_accuracy = -1.0;
+  int64_t best_epoch = 0;
+  double elapsed_seconds = 0.0;
+};
+
+nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
+  return {{"options", to_json(o)},
+          {"epoch", s.epoch},
+          {"step", s.step},
+          {"epochs_total", s.epochs_total},
+          {"best_val_accuracy", s.best_val_accuracy},
+          {"best_epoch", s.best_epoch},
+          {"elapsed_seconds", s.elapsed_seconds}};
+}
+
+RunState state_from_json(const nlohmann::json& j) {
+  RunState s;
+  s.epoch = j.at("epoch");
+  s.step = j.at("step");
+  s.epochs_total = j.at("epochs_total");
+  s.best_val_accuracy = j.at("best_val_accuracy");
+  s.best_epoch = j.at("best_epoch");
+  s.elapsed_seconds = j.at("elapsed_seconds");
+  return s;
+}
+
+// Seconds per training step and per inference batch, timed on one batch before the weights are
+// initialised (so the timing passes leave no trace in the run).
+struct StepTimes {
+  double train = 0, infer = 0;
+};
+StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader) {
+  Batch batch;
+  loader.start_epoch(0);
+  loader.next(batch);
+  std::memcpy(net.input(), batch.images, net.batch() * net.spec().input.size() * sizeof(float));
+  auto train_step = [&] {
+    net.forward(Pass{true, 0});
+    loss.forward(net.context().stream, batch.labels, batch.count);
+    loss.backward();
+    net.backward();
+  };
+  train_step();  // warm-up: first-touch of every buffer and JIT code
+  StepTimes t;
+  auto start = Clock::now();
+  for (int i = 0; i < 3; ++i) train_step();
+  t.train = seconds_since(start) / 3;
+  start = Clock::now();
+  for (int i = 0; i < 3; ++i) net.forward(Pass{false, 0});
+  t.infer = seconds_since(start) / 3;
+  return t;
+}
+
+}  // namespace
+
+double train(const TrainRun& run) {
+  namespace fs = std::filesystem;
+  TrainOptions opts = run.options;
+  const std::string out = opts.out_dir;
+  const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
+  std::optional<Checkpoint> resumed;
+  RunState state;
+  if (run.resume) {
+    if (!fs::exists(last_path))
+      throw std::runtime_error("cannot resume: " + last_path + " does not exist");
+    resumed = load_checkpoint(last_path);
+    const auto j = nlohmann::json::parse(resumed->train_state_json);
+    opts = train_options_from_json(j.at("options"));
+    opts.out_dir = out;
+    state = state_from_json(j);
+    spdlog::info("resuming {} after epoch {} (step {})", last_path, state.epoch, state.step);
+  }
+  fs::create_directories(out);
+
+  ModelSpec spec = resumed ? parse_model(resumed->model_json, last_path)
+                           : load_model(opts.model, run.models_dir);
+  if (!resumed && opts.activation) override_activation(spec, *opts.activation);
+
+  const auto train_data = open_dataset(run.data_dir, SplitName::Train);
+  if (static_cast<int64_t>(train_data->class_names().size()) != spec.classes)
+    throw std::runtime_error("model '" + spec.name + "' has " + std::to_string(spec.classes) +
+                             " classes but the data set has " +
+                             std::to_string(train_data->class_names().size()));
+  const auto train_idx = split_indices(*train_data, SplitName::Train, opts.val_size, opts.seed);
+  const auto val_idx = split_indices(*train_data, SplitName::Val, opts.val_size, opts.seed);
+  const Normalization norm = resumed ? resumed->norm : compute_normalization(*train_data, train_idx);
+
+  const int batch_size = static_cast<int>(opts.batch);
+  const LoaderOptions train_lo{batch_size, int(spec.input.h), int(spec.input.w), opts.augment, true, true, opts.seed};
+  const LoaderOptions val_lo{batch_size, int(spec.input.h), int(spec.input.w), {}, false, false, opts.seed};
+  BatchLoader train_loader(*train_data, train_idx, norm, train_lo);
+  BatchLoader val_loader(*train_data, val_idx, norm, val_lo);
+  const int64_t steps_per_epoch = train_loader.batches_per_epoch();
+  if (steps_per_epoch == 0)
+    throw std::runtime_error("the training split has fewer images than one batch (" +
+                             std::to_string(opts.batch) + ")");
+
+  Context ctx;
+  Network net(spec, opts.batch, true, opts.seed, ctx);
+  SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), opts.label_smoothing);
+  spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads",
+               spec.name, spec.layers.size(), train_idx.size(), val_idx.size(), opts.batch,
+               max_threads());
+
+  if (!resumed) {
+    state.epochs_total = opts.epochs;
+    if (opts.time_budget_minutes > 0) {
+      const StepTimes t = time_steps(net, loss, train_loader);
+      const double per_epoch = t.train * steps_per_epoch + t.infer * val_loader.batches_per_epoch();
+      // 3% of the budget is held back for checkpoints, logging and the timing itself.
+      const auto fit = static_cast<int64_t>(opts.time_budget_minutes * 60 * 0.97 / per_epoch);
+      state.epochs_total = std::max<int64_t>(1, std::min(opts.epochs, fit));
+      spdlog::info("time budget {:.1f} min: ~{:.0f} s per epoch -> {} epochs",
+                   opts.time_budget_minutes, per_epoch, state.epochs_total);
+    }
+    initialize_params(net, opts.seed);
+  }
+  Sgd sgd(net.params(), opts.sgd);
+  LrSchedule schedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
+  if (resumed) {
+    import_params(net, resumed->params, last_path);
+    import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
+  }
+
+  MetricsLog metrics(out + "/metrics.jsonl", state.epoch);
+  const auto save = [&](const std::string& path, bool with_optimizer) {
+    Checkpoint c = checkpoint_of(net, norm, train_data->class_names());
+    c.train_state_json = state_json(opts, state).dump();
+    if (with_optimizer) c.optimizer = export_optimizer(sgd, ctx.stream);
+    save_checkpoint(c, path);
+  };
+
+  const size_t input_bytes = opts.batch * spec.input.size() * sizeof(float);
+  const auto run_start = Clock::now();
+  const double elapsed_before = state.elapsed_seconds;
+  while (state.epoch < state.epochs_total) {
+    const int64_t epoch = state.epoch + 1;  // 1-based for people
+    enable_unit_stats(net, opts.unit_stats);
+    const auto epoch_start = Clock::now();
+    double loss_sum = 0.0;
+    int64_t correct = 0, seen = 0;
+    float lr = schedule.at(state.step);
+    Progress progress("epoch " + std::to_string(epoch), steps_per_epoch);
+    train_loader.start_epoch(state.epoch);
+    train_loader.take_wait_seconds();
+    Batch batch;
+    while (train_loader.next(batch)) {
+      std::memcpy(net.input(), batch.images, input_bytes);
+      net.set_valid_images(batch.count);
+      net.forward(Pass{true, static_cast<uint64_t>(state.step)});
+      const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
+      if (!std::isfinite(r.loss_sum))
+        throw std::runtime_error(
+            "training diverged: the loss is " + std::to_string(r.loss_sum) + " at epoch " +
+            std::to_string(epoch) + ", batch " + std::to_string(batch.index + 1) +
+            "; try a lower learning rate than --lr " + std::to_string(opts.schedule.lr) +
+            " (the last good checkpoint, " + last_path + ", is kept)");
+      loss.backward();
+      net.backward();
+      lr = schedule.at(state.step);
+      sgd.step(lr);
+      ++state.step;
+      loss_sum += r.loss_sum;
+      correct += r.correct;
+      seen += batch.count;
+      std::ostringstream detail;
+      detail.precision(4);
+      detail << "loss " << loss_sum / seen << " acc " << 100.0 * correct / seen << "%";
+      progress.update(batch.index + 1, detail.str());
+    }
+    progress.finish();
+    const double train_seconds = seconds_since(epoch_start);
+    const double data_wait = train_loader.take_wait_seconds();
+    const auto train_units = unit_reports(net, opts.near_dead);
+
+    EvalResult val;
+    std::vector<LayerUnitReport> val_units;
+    if (!val_idx.empty()) {
+      val = evaluate(net, loss, val_loader, opts.unit_stats, "validation");
+      val_units = unit_reports(net, opts.near_dead);
+    }
+    state.epoch = epoch;
+    state.elapsed_seconds = elapsed_before + seconds_since(run_start);
+    const bool best = val.accuracy > state.best_val_accuracy;
+    if (best) {
+      state.best_val_accuracy = val.accuracy;
+      state.best_epoch = epoch;
+    }
+
+    nlohmann::json m = {{"epoch", epoch},
+                        {"step", state.step},
+                        {"lr", lr},
+                        {"train_loss", loss_sum / seen},
+                        {"train_accuracy", double(correct) / seen},
+                        {"images_per_second", seen / train_seconds},
+                        {"epoch_seconds", seconds_since(epoch_start)},
+                        {"data_wait_seconds", data_wait},
+                        {"elapsed_seconds", state.elapsed_seconds}};
+    if (!val_idx.empty()) {
+      m["val_loss"] = val.loss;
+      m["val_accuracy"] = val.accuracy;
+    }
+    if (opts.unit_stats) {
+      for (const auto& u : train_units) m["units"]["train"].push_back(to_json(u));
+      for (const auto& u : val_units) m["units"]["val"].push_back(to_json(u));
+    }
+    metrics.append(m);
+    save(last_path, true);
+    if (best) save(best_path, false);
+
+    std::string units_text;
+    if (opts.unit_stats) units_text = ", " + dead_units_summary(val_idx.empty() ? train_units : val_units);
+    spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.2f}% | val loss {:.4f} acc {:.2f}%{} | lr {:.4g} | "
+                 "{:.0f} img/s | {:.0f}s{}",
+                 epoch, state.epochs_total, loss_sum / seen, 100.0 * correct / seen, val.loss,
+                 100.0 * val.accuracy, best ? " *" : "", lr, seen / train_seconds,
+                 state.elapsed_seconds, units_text);
+    if (opts.time_budget_minutes > 0 && state.elapsed_seconds > opts.time_budget_minutes * 60 &&
+        state.epoch < state.epochs_total) {
+      spdlog::warn("time budget of {:.1f} min used up after epoch {}; stopping early",
+                   opts.time_budget_minutes, state.epoch);
+      break;
+    }
+  }
+  spdlog::info("done: best validation accuracy {:.2f}% at epoch {}; checkpoints in {}",
+               100.0 * state.best_val_accuracy, state.best_epoch, out);
+  return state.best_val_accuracy;
+}
+
+}  // namespace relunet
