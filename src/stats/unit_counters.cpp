@@ -40,6 +40,7 @@ UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn
     if (blk.inner_idxs[i] != 1) throw std::logic_error("unit statistics: blocking off channels");
     block_ *= blk.inner_blks[i];
   }
+  if (block_ > 64) throw std::logic_error("unit statistics: channel blocks above 64");
   units_ = d.dims[1];
   height_ = d.ndims == 4 ? d.dims[2] : 1;
   width_ = d.ndims == 4 ? d.dims[3] : 1;
@@ -51,49 +52,80 @@ UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn
   for (auto& c : per_thread_) c.reset(units_);
 }
 
+namespace {
+
+enum class Saturation { None, Tanh, Sigmoid };
+
+template <Saturation S>
+inline bool saturated(float v) {
+  if constexpr (S == Saturation::Tanh) return std::fabs(v) > 0.99f;
+  if constexpr (S == Saturation::Sigmoid) return v < 0.01f || v > 0.99f;
+  return false;
+}
+
+// Per-lane tallies of one image's channel block: lanes are independent, so the inner loop
+// vectorises (no reduction across lanes until the block is done).
+struct LaneTally {
+  static constexpr int64_t kMaxLanes = 64;
+  int32_t positive[kMaxLanes], zeros[kMaxLanes], saturated[kMaxLanes];
+  float sum[kMaxLanes], max[kMaxLanes];
+};
+
+template <Saturation S>
+void tally_block(const float* base, int64_t lanes, int64_t height, int64_t width, int64_t stride_h,
+                 int64_t stride_w, float threshold, LaneTally& t) {
+  for (int64_t i = 0; i < lanes; ++i) {
+    t.positive[i] = t.zeros[i] = t.saturated[i] = 0;
+    t.sum[i] = 0.f;
+    t.max[i] = -std::numeric_limits<float>::infinity();
+  }
+  for (int64_t h = 0; h < height; ++h)
+    for (int64_t w = 0; w < width; ++w) {
+      const float* p = base + h * stride_h + w * stride_w;
+#pragma omp simd
+      for (int64_t i = 0; i < lanes; ++i) {
+        const float v = p[i];
+        t.positive[i] += v > threshold;
+        t.zeros[i] += v == 0.f;
+        t.saturated[i] += saturated<S>(v);
+        t.sum[i] += v;
+        t.max[i] = std::max(t.max[i], v);
+      }
+    }
+}
+
+}  // namespace
+
 void UnitCounter::accumulate(const dnnl::memory& output, int64_t images, UnitCounters& into) {
   const float* y = static_cast<const float*>(output.get_data_handle());
   const int64_t blocks = (units_ + block_ - 1) / block_;
   const int64_t positions = height_ * width_;
-  const bool tanh = fn_ == ActivationFn::Tanh, sigmoid = fn_ == ActivationFn::Sigmoid;
+  const auto tally = fn_ == ActivationFn::Tanh      ? tally_block<Saturation::Tanh>
+                     : fn_ == ActivationFn::Sigmoid ? tally_block<Saturation::Sigmoid>
+                                                    : tally_block<Saturation::None>;
   const int threads = std::min<int>(per_thread_.size(), omp_get_max_threads());
 #pragma omp parallel num_threads(threads)
   {
     UnitCounters& mine = per_thread_[omp_get_thread_num()];
+    LaneTally t;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < images; ++n) {
-      int64_t zeros = 0, saturated = 0;
-      double sum = 0.0;
-      float max = mine.max;
       for (int64_t cb = 0; cb < blocks; ++cb) {
-        const int64_t width = std::min(block_, units_ - cb * block_);
-        int64_t positive[64], count_cap = positions;  // per lane in this channel block
-        int64_t lanes = std::min<int64_t>(width, 64);
-        for (int64_t i = 0; i < lanes; ++i) positive[i] = 0;
-        for (int64_t h = 0; h < height_; ++h)
-          for (int64_t w = 0; w < width_; ++w) {
-            const float* p = y + n * stride_n_ + cb * stride_cb_ + h * stride_h_ + w * stride_w_;
-            for (int64_t i = 0; i < lanes; ++i) {
-              const float v = p[i];
-              positive[i] += v > threshold_;
-              zeros += v == 0.f;
-              saturated += tanh ? std::fabs(v) > 0.99f : sigmoid ? (v < 0.01f || v > 0.99f) : 0;
-              sum += v;
-              max = std::max(max, v);
-            }
-          }
+        const int64_t lanes = std::min(block_, units_ - cb * block_);
+        tally(y + n * stride_n_ + cb * stride_cb_, lanes, height_, width_, stride_h_, stride_w_,
+              threshold_, t);
         for (int64_t i = 0; i < lanes; ++i) {
           const int64_t unit = cb * block_ + i;
-          mine.active[unit] += positive[i] > 0;
-          mine.always_active[unit] += positive[i] == count_cap;
+          mine.active[unit] += t.positive[i] > 0;
+          mine.always_active[unit] += t.positive[i] == positions;
+          mine.zeros += t.zeros[i];
+          mine.saturated += t.saturated[i];
+          mine.sum += t.sum[i];
+          mine.max = std::max(mine.max, t.max[i]);
         }
       }
       mine.images += 1;
       mine.outputs += positions * units_;
-      mine.zeros += zeros;
-      mine.saturated += saturated;
-      mine.sum += sum;
-      mine.max = max;
     }
   }
   for (int t = 0; t < threads; ++t) {

@@ -1,0 +1,100 @@
+// SGD and learning-rate schedules against the formulas written out by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/memory.hpp"
+#include "optim/lr_schedule.hpp"
+#include "optim/sgd.hpp"
+
+namespace relunet {
+namespace {
+
+struct OneParam {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  Param p;
+  explicit OneParam(bool decay) {
+    p.name = "w";
+    p.dims = {4};
+    p.value = dnnl::memory(plain_desc(p.dims), engine);
+    p.grad = dnnl::memory(plain_desc(p.dims), engine);
+    p.decay = decay;
+    const float w[4] = {1.f, -2.f, 0.5f, 3.f}, g[4] = {0.1f, 0.2f, -0.3f, 0.f};
+    std::memcpy(data_of(p.value), w, sizeof w);
+    std::memcpy(data_of(p.grad), g, sizeof g);
+  }
+};
+
+// Two steps with the same gradient, computed naively in double.
+void expect_two_steps(SgdOptions opts, bool decay) {
+  OneParam one(decay);
+  std::vector<double> w(data_of(one.p.value), data_of(one.p.value) + 4), v(4, 0.0);
+  const std::vector<double> g(data_of(one.p.grad), data_of(one.p.grad) + 4);
+  Sgd sgd({&one.p}, opts);
+  const float lrs[2] = {0.1f, 0.05f};
+  for (float lr : lrs) {
+    sgd.step(lr);
+    const double wd = decay ? opts.weight_decay : 0.0;
+    for (int i = 0; i < 4; ++i) {
+      const double grad = g[i] + (opts.decay_mode == DecayMode::L2 ? wd * w[i] : 0.0);
+      v[i] = opts.momentum * v[i] + grad;
+      const double shrink = opts.decay_mode == DecayMode::Decoupled ? 1.0 - lr * wd : 1.0;
+      w[i] = shrink * w[i] - lr * (opts.nesterov ? grad + opts.momentum * v[i] : v[i]);
+    }
+  }
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(data_of(one.p.value)[i], w[i], 1e-6) << "element " << i;
+}
+
+TEST(Optim, SgdMomentumL2) { expect_two_steps({0.9f, false, 0.01f, DecayMode::L2}, true); }
+TEST(Optim, SgdNesterovDecoupled) { expect_two_steps({0.9f, true, 0.01f, DecayMode::Decoupled}, true); }
+TEST(Optim, SgdNoDecayOnBiases) { expect_two_steps({0.5f, false, 0.5f, DecayMode::L2}, false); }
+
+TEST(Optim, SgdSkipsNonTrainable) {
+  OneParam one(true);
+  one.p.grad = dnnl::memory();
+  Sgd sgd({&one.p}, {});
+  EXPECT_TRUE(sgd.params().empty());
+}
+
+TEST(Optim, OneCycleWarmsUpThenAnneals) {
+  ScheduleOptions o;
+  o.kind = ScheduleKind::OneCycle;
+  o.lr = 0.4f;
+  LrSchedule s(o, 1000, 100);
+  EXPECT_NEAR(s.at(0), 0.4f / o.div, 1e-6);
+  EXPECT_NEAR(s.at(300), 0.4f, 1e-6);      // peak at the end of the 30% warm-up
+  EXPECT_LT(s.at(150), s.at(300));
+  EXPECT_GT(s.at(150), s.at(0));
+  EXPECT_NEAR(s.at(1000), 0.4f * o.final, 1e-6);
+  EXPECT_NEAR(s.at(650), 0.5 * (0.4 + 0.4 * o.final), 1e-4);  // half-way down the cosine
+}
+
+TEST(Optim, StepAndConstantAndCosine) {
+  ScheduleOptions o;
+  o.lr = 1.f;
+  o.kind = ScheduleKind::Step;
+  o.step_epochs = 2;
+  o.gamma = 0.5f;
+  LrSchedule step(o, 1000, 100);
+  EXPECT_FLOAT_EQ(step.at(199), 1.f);
+  EXPECT_FLOAT_EQ(step.at(200), 0.5f);
+  EXPECT_FLOAT_EQ(step.at(450), 0.25f);
+  o.kind = ScheduleKind::Constant;
+  EXPECT_FLOAT_EQ(LrSchedule(o, 1000, 100).at(777), 1.f);
+  o.kind = ScheduleKind::Cosine;
+  LrSchedule cosine(o, 1000, 100);
+  EXPECT_FLOAT_EQ(cosine.at(0), 1.f);
+  EXPECT_NEAR(cosine.at(500), 0.5 * (1 + o.final), 1e-5);
+}
+
+TEST(Optim, ParsesNamesAndRejectsUnknown) {
+  EXPECT_EQ(parse_schedule("one-cycle"), ScheduleKind::OneCycle);
+  EXPECT_EQ(parse_schedule("cosine"), ScheduleKind::Cosine);
+  EXPECT_THROW(parse_schedule("linear"), std::invalid_argument);
+  EXPECT_EQ(parse_decay_mode("decoupled"), DecayMode::Decoupled);
+  EXPECT_THROW(parse_decay_mode("l1"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace relunet
