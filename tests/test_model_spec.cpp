@@ -499,3 +499,15 @@ TEST(ModelSpec, ActivationBeforeAnyUnitLayerIsAnError) {
 
 }  // namespace
 }  // namespace relunet
+
+namespace relunet {
+namespace {
+
+TEST(ModelSpec, StackedActivationsAreAnError) {
+  EXPECT_THAT(parse_error(model_text(
+                  R"({"type": "fc", "units": 4}, {"type": "tanh"}, {"type": "sigmoid", "name": "second"}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 3 (\"second\"): an activation directly after another activation (\"fc1.act\")"));
+}
+
+}  // namespace
+}  // namespace relunet

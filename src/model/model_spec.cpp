@@ -247,13 +247,20 @@ void infer_shapes(ModelSpec& spec) {
   if (spec.layers.empty()) throw std::runtime_error("field \"layers\": the model has no layers");
 
   Shape shape = spec.input;
+  const LayerSpec* producer = nullptr;  // the last layer that is not a flatten
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     LayerSpec& layer = spec.layers[i];
     try {
       fit_layer(layer, shape);
+      // Activations work in place and differentiate from their output, which a second
+      // activation in place would overwrite.
+      if (layer.kind == LayerKind::Activation && producer && producer->kind == LayerKind::Activation)
+        throw std::runtime_error("an activation directly after another activation (\"" + producer->name +
+                                 "\") is not supported; remove one of them");
     } catch (const std::runtime_error& e) {
       throw std::runtime_error(layer_label(i, layer) + e.what());
     }
+    if (layer.kind != LayerKind::Flatten) producer = &layer;
     shape = layer.out;
   }
 
