@@ -1,0 +1,53 @@
+// relunet bench — training and inference speed of a model on random data (no data files needed).
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "bench/bench_report.hpp"
+#include "bench/benchmark.hpp"
+#include "commands.hpp"
+#include "net/layer_table.hpp"
+
+namespace relunet::cli {
+
+Command add_bench(CLI::App& app) {
+  auto* sub = app.add_subcommand(
+      "bench", "Measure training and inference speed, latency, memory and per-layer times");
+  struct Args {
+    std::string model;
+    BenchOptions options;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  BenchOptions& o = a->options;
+  sub->add_option("--model", a->model, "Model name in models/ or a model file path")->required();
+  sub->add_option("--batch", o.batch, "Training batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_option("--infer-batch", o.infer_batch, "Batch size for inference throughput")
+      ->check(CLI::Range(1, 65536))->capture_default_str();
+  sub->add_option("--iters", o.iters, "Timed iterations per repeat")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--warmup", o.warmup, "Untimed warm-up iterations")
+      ->check(CLI::Range(0, 100000))->capture_default_str();
+  sub->add_option("--repeats", o.repeats, "Repeats; every figure is the median over them")
+      ->check(CLI::Range(1, 1000))->capture_default_str();
+  sub->add_flag("--layers", o.layers, "Also time every layer's forward and backward pass");
+  sub->add_flag("--json", a->json, "Print one JSON object instead of a table");
+
+  return {sub, [a] {
+            const ModelSpec spec = load_model(a->model, models_dir());
+            spdlog::info("model {}:\n{}", spec.name, layer_table(spec));
+            const BenchResult result = run_benchmark(spec, a->options);
+            if (a->json) {
+              nlohmann::json j = to_json(result);
+              j["iters"] = a->options.iters;
+              j["warmup"] = a->options.warmup;
+              j["repeats"] = a->options.repeats;
+              std::printf("%s\n", j.dump().c_str());
+            } else {
+              std::printf("%s", format_report(result).c_str());
+            }
+            return 0;
+          }};
+}
+
+}  // namespace relunet::cli
