@@ -5,11 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
-#include "data/batch_loader.hpp"
-#include "data/data_source.hpp"
+#include "train/checkpoint_split.hpp"
 #include "train/evaluate.hpp"
-#include "train/run_checkpoint.hpp"
-#include "train/train_options.hpp"
 
 namespace relunet::cli {
 
@@ -32,17 +29,9 @@ Command add_eval(CLI::App& app) {
             const SplitName split = parse_split(a->split);
             Context ctx;
             LoadedModel model = load_model_checkpoint(a->checkpoint, a->batch, ctx);
-            // The validation split is the one the run carved out: same size, same seed.
-            TrainOptions run_opts;
-            const auto state = nlohmann::json::parse(model.checkpoint.train_state_json);
-            if (state.contains("options")) run_opts = train_options_from_json(state["options"]);
-            const auto data = open_dataset(resolve_data_dir(a->data), split);
-            const auto indices = split_indices(*data, split, run_opts.val_size, run_opts.seed);
-            const auto& in = model.net->spec().input;
-            BatchLoader loader(*data, indices, model.checkpoint.norm,
-                               {a->batch, int(in.h), int(in.w), {}, false, false, 0});
+            CheckpointSplit images = open_checkpoint_split(model, resolve_data_dir(a->data), split, a->batch);
             SoftmaxCrossEntropy loss(model.net->logits(), model.net->logits_grad(), 0.f);
-            const EvalResult r = evaluate(*model.net, loss, loader, false, "eval " + a->split);
+            const EvalResult r = evaluate(*model.net, loss, *images.loader, false, "eval " + a->split);
             const auto& names = model.checkpoint.class_names;
             const auto per_class = r.per_class_accuracy();
             if (a->json) {

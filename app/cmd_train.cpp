@@ -8,6 +8,9 @@
 #include "train/trainer.hpp"
 
 namespace relunet::cli {
+namespace {
+constexpr int64_t kUnlimitedEpochs = 100000;
+}  // namespace
 
 Command add_train(CLI::App& app) {
   auto* sub = app.add_subcommand("train", "Train a model; logs metrics and writes checkpoints");
@@ -20,7 +23,7 @@ Command add_train(CLI::App& app) {
   sub->add_option("--model", o.model, "Model name in models/ or a model file path")->capture_default_str();
   sub->add_option("--data", *data, "Data directory (default: $RELUNET_DATA or data/cifar-10-batches-bin)");
   sub->add_option("--out", o.out_dir, "Run directory for metrics.jsonl and checkpoints (default: runs/MODEL)");
-  sub->add_option("--epochs", o.epochs, "Epochs (the maximum, with --time-budget)")
+  auto* epochs = sub->add_option("--epochs", o.epochs, "Epochs (with --time-budget: the maximum, if given)")
       ->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_option("--batch", o.batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   sub->add_option("--lr", o.schedule.lr, "Peak learning rate")->check(CLI::PositiveNumber)->capture_default_str();
@@ -59,6 +62,8 @@ Command add_train(CLI::App& app) {
             run->data_dir = resolve_data_dir(*data);
             run->models_dir = models_dir();
             TrainOptions& opts = run->options;
+            // With a time budget the budget sets the epoch count; --epochs only caps it when given.
+            if (opts.time_budget_minutes > 0 && epochs->count() == 0) opts.epochs = kUnlimitedEpochs;
             if (opts.out_dir.empty())
               opts.out_dir = "runs/" + std::filesystem::path(opts.model).stem().string();
             opts.schedule.kind = parse_schedule(*schedule);

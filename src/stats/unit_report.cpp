@@ -18,7 +18,10 @@ LayerUnitReport summarize_units(const std::string& layer, const Activation& act,
       r.dead_units.push_back(u);
     }
     if (freq < near_dead_fraction) ++r.near_dead;
-    if (c.images > 0 && c.always_active[u] == c.images) ++r.always_active;
+    if (c.images > 0 && c.always_active[u] == c.images) {
+      ++r.always_active;
+      r.always_active_units.push_back(u);
+    }
   }
   if (c.outputs > 0) {
     r.sparsity = double(c.zeros) / double(c.outputs);
@@ -42,18 +45,24 @@ nlohmann::json to_json(const LayerUnitReport& r) {
           {"saturated", r.saturated},
           {"mean", r.mean},
           {"max", r.max},
-          {"dead_units", r.dead_units}};
+          {"dead_units", r.dead_units},
+          {"always_active_units", r.always_active_units}};
 }
 
 std::string dead_units_summary(const std::vector<LayerUnitReport>& reports) {
   int64_t dead = 0, units = 0;
+  size_t can_die = 0;
   const LayerUnitReport* worst = nullptr;
   for (const auto& r : reports) {
     dead += r.dead;
     units += r.units;
+    can_die += r.can_die;
     if (!worst || r.dead * worst->units > worst->dead * r.units) worst = &r;
   }
-  std::string s = "dead " + std::to_string(dead) + "/" + std::to_string(units) + " units";
+  const char* what = can_die == reports.size() ? "dead"
+                     : can_die == 0             ? "negative-regime"
+                                                : "dead or negative-regime";
+  std::string s = std::string(what) + " " + std::to_string(dead) + "/" + std::to_string(units) + " units";
   if (worst && worst->dead > 0)
     s += " (" + worst->layer + " " + std::to_string(worst->dead) + "/" + std::to_string(worst->units) + ")";
   return s;

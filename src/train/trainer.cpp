@@ -11,7 +11,9 @@
 
 #include "data/data_source.hpp"
 #include "net/initialization.hpp"
+#include "net/layer_table.hpp"
 #include "net/network_state.hpp"
+#include "stats/unit_history.hpp"
 #include "train/evaluate.hpp"
 #include "train/metrics_log.hpp"
 #include "train/progress.hpp"
@@ -33,6 +35,7 @@ struct RunState {
   double best_val_accuracy = -1.0;
   int64_t best_epoch = 0;
   double elapsed_seconds = 0.0;
+  UnitHistory unit_history;  // from the validation reports (training reports without a val split)
 };
 
 nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
@@ -42,7 +45,8 @@ nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
           {"epochs_total", s.epochs_total},
           {"best_val_accuracy", s.best_val_accuracy},
           {"best_epoch", s.best_epoch},
-          {"elapsed_seconds", s.elapsed_seconds}};
+          {"elapsed_seconds", s.elapsed_seconds},
+          {"unit_history", s.unit_history.to_json()}};
 }
 
 RunState state_from_json(const nlohmann::json& j) {
@@ -53,6 +57,9 @@ RunState state_from_json(const nlohmann::json& j) {
   s.best_val_accuracy = j.at("best_val_accuracy");
   s.best_epoch = j.at("best_epoch");
   s.elapsed_seconds = j.at("elapsed_seconds");
+  // Absent in checkpoints written before unit history existed: the history starts afresh.
+  if (j.contains("unit_history"))
+    s.unit_history = UnitHistory::from_json(j["unit_history"], "checkpoint train state");
   return s;
 }
 
@@ -133,6 +140,7 @@ double train(const TrainRun& run) {
   spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads",
                spec.name, spec.layers.size(), train_idx.size(), val_idx.size(), opts.batch,
                max_threads());
+  spdlog::info("layers:\n{}", layer_table(spec));
 
   if (!resumed) {
     state.epochs_total = opts.epochs;
@@ -211,6 +219,9 @@ double train(const TrainRun& run) {
       val = evaluate(net, loss, val_loader, opts.unit_stats, "validation");
       val_units = unit_reports(net, opts.near_dead);
     }
+    const auto& tracked_units = val_idx.empty() ? train_units : val_units;
+    std::vector<LayerTransitions> unit_changes;
+    if (opts.unit_stats) unit_changes = state.unit_history.update(epoch, tracked_units);
     state.epoch = epoch;
     state.elapsed_seconds = elapsed_before + seconds_since(run_start);
     const bool best = val.accuracy > state.best_val_accuracy;
@@ -235,13 +246,18 @@ double train(const TrainRun& run) {
     if (opts.unit_stats) {
       for (const auto& u : train_units) m["units"]["train"].push_back(to_json(u));
       for (const auto& u : val_units) m["units"]["val"].push_back(to_json(u));
+      m["units"]["changes"] = to_json(unit_changes);
     }
     metrics.append(m);
     save(last_path, true);
     if (best) save(best_path, false);
 
     std::string units_text;
-    if (opts.unit_stats) units_text = ", " + dead_units_summary(val_idx.empty() ? train_units : val_units);
+    if (opts.unit_stats) {
+      units_text = ", " + dead_units_summary(tracked_units);
+      const std::string changed = transitions_summary(unit_changes);
+      if (!changed.empty()) units_text += " " + changed;
+    }
     spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.2f}% | val loss {:.4f} acc {:.2f}%{} | lr {:.4g} | "
                  "{:.0f} img/s | {:.0f}s{}",
                  epoch, state.epochs_total, loss_sum / seen, 100.0 * correct / seen, val.loss,

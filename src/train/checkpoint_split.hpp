@@ -1,0 +1,27 @@
+// checkpoint_split.hpp — the images of one split, preprocessed as a checkpoint's run did, for
+// commands that evaluate a checkpoint (eval, inspect).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "data/batch_loader.hpp"
+#include "data/data_source.hpp"
+#include "train/run_checkpoint.hpp"
+
+namespace relunet {
+
+struct CheckpointSplit {
+  std::unique_ptr<Dataset> data;
+  std::unique_ptr<BatchLoader> loader;  // reads *data; declared after it, destroyed before it
+};
+
+// Opens `split` of the data set in `data_dir` for `model`: val and train are the partition the
+// run carved out of the training images (the val_size and seed in the checkpoint's train state;
+// the defaults when it has none), test is every test image. Batches of `batch` images in order,
+// no augmentation, normalised with the checkpoint's statistics. Throws std::runtime_error when
+// the data set's class count differs from the model's.
+CheckpointSplit open_checkpoint_split(const LoadedModel& model, const std::string& data_dir,
+                                      SplitName split, int batch);
+
+}  // namespace relunet
