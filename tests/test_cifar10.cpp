@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kPlane = relunet::Cifar10::kSide * relunet::Cifar10::kSide;
-constexpr size_t kFileBytes =
-    size_t(relunet::Cifar10::kRecordsPerFile) * relunet::Cifar10::kRecordBytes;
+constexpr int kFullRecords = relunet::Cifar10::kMaxRecordsPerFile;
+constexpr size_t kFileBytes = size_t(kFullRecords) * relunet::Cifar10::kRecordBytes;
 
 // Known content of generated batch files: every byte is a function of where it sits, so a
 // mix-up of files, records, channels or rows shows up as a wrong value.
@@ -32,9 +32,9 @@ uint8_t pixel_value(int file, int record, int channel, int pos) {
 }
 uint8_t label_value(int file, int record) { return uint8_t((record * 7 + file) % 10); }
 
-std::vector<uint8_t> make_batch(int file) {
-  std::vector<uint8_t> bytes(kFileBytes);
-  for (int r = 0; r < relunet::Cifar10::kRecordsPerFile; ++r) {
+std::vector<uint8_t> make_batch(int file, int records = kFullRecords) {
+  std::vector<uint8_t> bytes(size_t(records) * relunet::Cifar10::kRecordBytes);
+  for (int r = 0; r < records; ++r) {
     uint8_t* record = bytes.data() + size_t(r) * relunet::Cifar10::kRecordBytes;
     record[0] = label_value(file, r);
     for (int c = 0; c < 3; ++c)
@@ -128,6 +128,34 @@ TEST_F(Cifar10, ReadsTestBatchWithStandardNamesWhenMetaFileIsMissing) {
   EXPECT_EQ(data.class_names(), standard);
 }
 
+TEST_F(Cifar10, ReadsSmallFilesWithDifferentRecordCounts) {
+  const std::vector<int> records = {3, 1, 7, 2, 5};
+  for (int file = 1; file <= 5; ++file)
+    write_file(dir_ / ("data_batch_" + std::to_string(file) + ".bin"),
+               make_batch(file, records[file - 1]));
+  const relunet::Cifar10 data(dir_.string(), true);
+  ASSERT_EQ(data.size(), 18u);
+  size_t i = 0;
+  for (int file = 1; file <= 5; ++file)
+    for (int record = 0; record < records[file - 1]; ++record, ++i)
+      expect_record_matches(data, i, file, record);
+}
+
+TEST_F(Cifar10, RejectsEmptyFile) {
+  write_test_batch({});
+  const std::string message = error_of([&] { relunet::Cifar10(dir_.string(), false); });
+  expect_mentions(message, {(dir_ / "test_batch.bin").string(), "0 bytes", "empty"});
+}
+
+TEST_F(Cifar10, RejectsSmallFileEndingInAPartialRecord) {
+  std::vector<uint8_t> bytes = make_batch(0, 4);
+  bytes.resize(bytes.size() - 1);
+  write_test_batch(bytes);
+  const std::string message = error_of([&] { relunet::Cifar10(dir_.string(), false); });
+  expect_mentions(message, {(dir_ / "test_batch.bin").string(), std::to_string(bytes.size()),
+                            "truncated", "record 3 "});
+}
+
 TEST_F(Cifar10, RejectsTruncatedFileNamingFirstIncompleteRecord) {
   std::vector<uint8_t> bytes = make_batch(0);
   const size_t size = 5000 * size_t(relunet::Cifar10::kRecordBytes) + 10;
@@ -135,7 +163,7 @@ TEST_F(Cifar10, RejectsTruncatedFileNamingFirstIncompleteRecord) {
   write_test_batch(bytes);
   const std::string message = error_of([&] { relunet::Cifar10(dir_.string(), false); });
   expect_mentions(message, {(dir_ / "test_batch.bin").string(), std::to_string(size),
-                            std::to_string(kFileBytes), "truncated", "record 5000"});
+                            std::to_string(kFileBytes), "truncated", "record 5000 "});
 }
 
 TEST_F(Cifar10, RejectsExtraBytes) {

@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kPixelBytes = Cifar10::kRecordBytes - 1;
-constexpr uintmax_t kFileBytes = uintmax_t{Cifar10::kRecordsPerFile} * Cifar10::kRecordBytes;
+constexpr uintmax_t kMaxFileBytes =
+    uintmax_t{Cifar10::kMaxRecordsPerFile} * Cifar10::kRecordBytes;
 const char* const kHowToGetData = "run scripts/get-cifar10.sh or pass --data DIR";
 
 std::vector<std::string> batch_file_names(bool training) {
@@ -22,26 +23,30 @@ std::vector<std::string> batch_file_names(bool training) {
   return names;
 }
 
-void check_file_size(const fs::path& path) {
+// Returns the number of records in the file at `path`: its size must be a whole number of
+// records, at least one and at most kMaxRecordsPerFile.
+size_t count_records(const fs::path& path) {
   const uintmax_t found = fs::file_size(path);
-  if (found == kFileBytes) return;
+  const uintmax_t whole = found / Cifar10::kRecordBytes;
+  if (found > 0 && found <= kMaxFileBytes && found % Cifar10::kRecordBytes == 0) return whole;
   std::string message = "CIFAR-10 file " + path.string() + " has " + std::to_string(found) +
-                        " bytes, expected " + std::to_string(kFileBytes) + " (" +
-                        std::to_string(Cifar10::kRecordsPerFile) + " records of " +
-                        std::to_string(Cifar10::kRecordBytes) + " bytes)";
-  if (found < kFileBytes)
-    message += ": truncated, record " + std::to_string(found / Cifar10::kRecordBytes) +
-               " (0-based) is the first incomplete one";
-  else
+                        " bytes, expected 1 to " + std::to_string(Cifar10::kMaxRecordsPerFile) +
+                        " records of " + std::to_string(Cifar10::kRecordBytes) + " bytes (at most " +
+                        std::to_string(kMaxFileBytes) + ")";
+  if (found == 0)
+    message += ": the file is empty";
+  else if (found > kMaxFileBytes)
     message += ": extra bytes after the last record";
+  else
+    message += ": truncated, record " + std::to_string(whole) + " (0-based) is incomplete";
   throw std::runtime_error(message);
 }
 
-void read_whole_file(const fs::path& path, std::vector<uint8_t>& bytes) {
+void read_whole_file(const fs::path& path, size_t bytes_expected, std::vector<uint8_t>& bytes) {
   std::ifstream in(path, std::ios::binary);
-  bytes.resize(kFileBytes);
+  bytes.resize(bytes_expected);
   if (!in ||
-      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(kFileBytes)))
+      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes_expected)))
     throw std::runtime_error("cannot read CIFAR-10 file " + path.string());
 }
 
@@ -70,25 +75,27 @@ Cifar10::Cifar10(const std::string& dir, bool training) {
   if (!fs::is_directory(dir))
     throw std::runtime_error("CIFAR-10 directory " + dir + " does not exist; " + kHowToGetData);
   classes_ = read_class_names(fs::path(dir) / "batches.meta.txt");
-  const std::vector<std::string> names = batch_file_names(training);
   std::vector<fs::path> paths;
-  for (const std::string& name : names) {
+  std::vector<size_t> records_per_file;
+  size_t records = 0;
+  for (const std::string& name : batch_file_names(training)) {
     paths.push_back(fs::path(dir) / name);
     if (!fs::is_regular_file(paths.back()))
       throw std::runtime_error("CIFAR-10 file " + paths.back().string() + " is missing; " +
                                kHowToGetData);
-    check_file_size(paths.back());
+    records_per_file.push_back(count_records(paths.back()));
+    records += records_per_file.back();
   }
 
-  const size_t records = paths.size() * kRecordsPerFile;
   labels_.resize(records);
   pixels_.resize(records * kPixelBytes);
   std::vector<uint8_t> bytes;
   size_t record = 0;
-  for (const fs::path& path : paths) {
-    read_whole_file(path, bytes);
-    for (int r = 0; r < kRecordsPerFile; ++r, ++record) {
-      const uint8_t* src = bytes.data() + size_t(r) * kRecordBytes;
+  for (size_t f = 0; f < paths.size(); ++f) {
+    const fs::path& path = paths[f];
+    read_whole_file(path, records_per_file[f] * kRecordBytes, bytes);
+    for (size_t r = 0; r < records_per_file[f]; ++r, ++record) {
+      const uint8_t* src = bytes.data() + r * kRecordBytes;
       if (src[0] > 9)
         throw std::runtime_error("CIFAR-10 file " + path.string() + ": record " +
                                  std::to_string(r) + " (0-based) has label " +

@@ -14,9 +14,10 @@ class Cifar10 final : public Dataset {
  public:
   static constexpr int kSide = 32;
   static constexpr int kRecordBytes = 1 + 3 * kSide * kSide;
-  static constexpr int kRecordsPerFile = 10000;
+  static constexpr int kMaxRecordsPerFile = 10000;  // the official files hold exactly this many
 
-  // `training`: data_batch_1..5.bin; otherwise test_batch.bin. Validates every file's size and
+  // `training`: data_batch_1..5.bin; otherwise test_batch.bin. Validates every file's size (a
+  // whole number of records, 1 to kMaxRecordsPerFile, so small generated sets work too) and
   // every label; throws std::runtime_error naming the file (and record) at fault. Class names
   // come from batches.meta.txt.
   Cifar10(const std::string& dir, bool training);
