@@ -16,6 +16,9 @@ struct Command {
 
 Command add_train(CLI::App& app);
 Command add_eval(CLI::App& app);
+Command add_inspect(CLI::App& app);
+Command add_bench(CLI::App& app);
+Command add_classify(CLI::App& app);
 
 // Where model files live: $RELUNET_MODELS if set, else the source tree's models/.
 std::string models_dir();

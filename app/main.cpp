@@ -30,7 +30,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Threads for oneDNN and OpenMP (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   const std::vector<relunet::cli::Command> commands = {relunet::cli::add_train(app),
-                                                       relunet::cli::add_eval(app)};
+                                                       relunet::cli::add_eval(app),
+                                                       relunet::cli::add_bench(app),
+                                                       relunet::cli::add_inspect(app),
+                                                       relunet::cli::add_classify(app)};
   try {
     app.parse(argc, argv);
     relunet::set_threads(threads);

@@ -15,7 +15,8 @@
 namespace relunet {
 
 struct Augmentation {
-  int crop_pad = 0;   // random crop of the input size after zero-padding by this many pixels
+  int crop_pad = 0;   // random crop of the input size after zero-padding by this many pixels;
+                      // for images larger than the input, a random-resized crop instead
   bool flip = false;  // random horizontal flip
 };
 

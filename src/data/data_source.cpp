@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "data/cifar10.hpp"
+#include "data/image_folder.hpp"
 #include "data/splits.hpp"
 
 namespace relunet {
@@ -28,15 +29,26 @@ std::unique_ptr<Dataset> open_dataset(const std::string& dir, SplitName split) {
     throw std::runtime_error("data directory '" + dir +
                              "' does not exist: get CIFAR-10 with scripts/get-cifar10.sh, or pass "
                              "--data DIR (or set RELUNET_DATA)");
-  return std::make_unique<Cifar10>(dir, split != SplitName::Test);
+  if (is_cifar10_dir(dir)) return std::make_unique<Cifar10>(dir, split != SplitName::Test);
+  if (looks_like_image_folder(dir))
+    return std::make_unique<ImageFolder>(dir, split == SplitName::Test);
+  throw std::runtime_error("data directory '" + dir +
+                           "' is neither CIFAR-10 (data_batch_1.bin ... test_batch.bin) nor an "
+                           "image folder (DIR/<class>/<images> or DIR/train/<class>/<images>)");
 }
 
-std::vector<size_t> split_indices(const Dataset& data, SplitName split, size_t val_size, uint64_t seed) {
-  if (split == SplitName::Test) {
-    std::vector<size_t> all(data.size());
-    std::iota(all.begin(), all.end(), size_t{0});
-    return all;
-  }
+std::vector<size_t> split_indices(const Dataset& data, SplitName split, size_t val_size,
+                                  uint64_t seed) {
+  auto range = [](size_t begin, size_t end) {
+    std::vector<size_t> indices(end - begin);
+    std::iota(indices.begin(), indices.end(), begin);
+    return indices;
+  };
+  if (split == SplitName::Test) return range(0, data.size());
+  if (const auto* folder = dynamic_cast<const ImageFolder*>(&data);
+      folder && folder->has_val_folder())
+    return split == SplitName::Train ? range(0, folder->train_images())
+                                     : range(folder->train_images(), folder->size());
   Split s = split_train_val(data.size(), val_size, seed);
   return split == SplitName::Train ? s.train : s.val;
 }

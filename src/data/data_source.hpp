@@ -16,11 +16,14 @@ enum class SplitName { Train, Val, Test };
 SplitName parse_split(const std::string& text);
 
 // Opens the images a split is drawn from: the training images for train and val, the test
-// images for test. A missing data set is an error that says how to get it.
+// images for test. `dir` is a CIFAR-10 binary directory or an image folder (image_folder.hpp),
+// told apart by its content. A missing data set is an error that says how to get it.
 std::unique_ptr<Dataset> open_dataset(const std::string& dir, SplitName split);
 
-// The indices of `split` within the dataset open_dataset() returned for it: train and val are
-// the seeded partition of the training images (val_size images for val), test is everything.
+// The indices of `split` within the dataset open_dataset() returned for it. Test is everything.
+// Train and val are the seeded partition of the training images (val_size images for val),
+// except for an image folder with DIR/val: then val is those images, train the rest, and
+// val_size and seed play no part.
 std::vector<size_t> split_indices(const Dataset& data, SplitName split, size_t val_size, uint64_t seed);
 
 }  // namespace relunet

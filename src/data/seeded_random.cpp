@@ -3,21 +3,13 @@
 
 #include <utility>
 
+#include "core/random.hpp"
+
 namespace relunet {
-namespace {
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 uint64_t mix_seed(std::initializer_list<uint64_t> parts) {
   uint64_t h = 0;
-  for (uint64_t part : parts) h = splitmix64(h ^ part);
+  for (uint64_t part : parts) h = mix64(h ^ part);
   return h;
 }
 

@@ -15,7 +15,7 @@ enum class ScheduleKind { Constant, Step, Cosine, OneCycle };
 
 struct ScheduleOptions {
   ScheduleKind kind = ScheduleKind::OneCycle;
-  float lr = 0.05f;
+  float lr = 0.1f;
   float warmup = -1.f;      // fraction of the run; < 0 means the kind's default (0, or 0.3 one-cycle)
   float gamma = 0.1f;       // step
   int64_t step_epochs = 10;  // step

@@ -29,29 +29,6 @@ void UnitCounters::merge(const UnitCounters& o) {
   max = std::max(max, o.max);
 }
 
-UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn) {
-  threshold_ = fn == ActivationFn::Sigmoid ? 0.5f : 0.f;
-  const auto& d = md.data;
-  if (d.format_kind != dnnl_blocked || (d.ndims != 2 && d.ndims != 4))
-    throw std::logic_error("unit statistics: unsupported activation layout");
-  const auto& blk = d.format_desc.blocking;
-  block_ = 1;
-  for (int i = 0; i < blk.inner_nblks; ++i) {
-    if (blk.inner_idxs[i] != 1) throw std::logic_error("unit statistics: blocking off channels");
-    block_ *= blk.inner_blks[i];
-  }
-  if (block_ > 64) throw std::logic_error("unit statistics: channel blocks above 64");
-  units_ = d.dims[1];
-  height_ = d.ndims == 4 ? d.dims[2] : 1;
-  width_ = d.ndims == 4 ? d.dims[3] : 1;
-  stride_n_ = blk.strides[0];
-  stride_cb_ = blk.strides[1];
-  stride_h_ = d.ndims == 4 ? blk.strides[2] : 0;
-  stride_w_ = d.ndims == 4 ? blk.strides[3] : 0;
-  per_thread_.resize(omp_get_max_threads());
-  for (auto& c : per_thread_) c.reset(units_);
-}
-
 namespace {
 
 enum class Saturation { None, Tanh, Sigmoid };
@@ -95,6 +72,36 @@ void tally_block(const float* base, int64_t lanes, int64_t height, int64_t width
 }
 
 }  // namespace
+
+UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn) {
+  threshold_ = fn == ActivationFn::Sigmoid ? 0.5f : 0.f;
+  const auto& d = md.data;
+  if (d.format_kind != dnnl_blocked || (d.ndims != 2 && d.ndims != 4))
+    throw std::logic_error("unit statistics: unsupported activation layout");
+  const auto& blk = d.format_desc.blocking;
+  block_ = 1;
+  for (int i = 0; i < blk.inner_nblks; ++i) {
+    if (blk.inner_idxs[i] != 1) throw std::logic_error("unit statistics: blocking off channels");
+    block_ *= blk.inner_blks[i];
+  }
+  if (block_ > LaneTally::kMaxLanes) throw std::logic_error("unit statistics: channel blocks above 64");
+  units_ = d.dims[1];
+  height_ = d.ndims == 4 ? d.dims[2] : 1;
+  width_ = d.ndims == 4 ? d.dims[3] : 1;
+  stride_n_ = blk.strides[0];
+  stride_cb_ = blk.strides[1];
+  // Unblocked channels that sit next to each other in memory (nc, nhwc) are tallied as if
+  // blocked by kMaxLanes, so the inner loop still runs over contiguous lanes.
+  if (block_ == 1 && stride_cb_ == 1) {
+    block_ = LaneTally::kMaxLanes;
+    stride_cb_ = block_;
+  }
+  stride_h_ = d.ndims == 4 ? blk.strides[2] : 0;
+  stride_w_ = d.ndims == 4 ? blk.strides[3] : 0;
+  per_thread_.resize(omp_get_max_threads());
+  for (auto& c : per_thread_) c.reset(units_);
+}
+
 
 void UnitCounter::accumulate(const dnnl::memory& output, int64_t images, UnitCounters& into) {
   const float* y = static_cast<const float*>(output.get_data_handle());

@@ -1,5 +1,6 @@
 #include "train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -63,8 +64,8 @@ RunState state_from_json(const nlohmann::json& j) {
   return s;
 }
 
-// Seconds per training step and per inference batch, timed on one batch before the weights are
-// initialised (so the timing passes leave no trace in the run).
+// Seconds per training step and per inference batch (medians, robust to a busy moment), timed
+// on one batch before the weights are initialised, so the timing passes leave no trace.
 struct StepTimes {
   double train = 0, infer = 0;
 };
@@ -73,21 +74,35 @@ StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loade
   loader.start_epoch(0);
   loader.next(batch);
   std::memcpy(net.input(), batch.images, net.batch() * net.spec().input.size() * sizeof(float));
-  auto train_step = [&] {
+  const auto median_seconds = [](int warmup, int runs, const auto& step) {
+    for (int i = 0; i < warmup; ++i) step();  // first touch of buffers, JIT code
+    std::vector<double> times;
+    for (int i = 0; i < runs; ++i) {
+      const auto start = Clock::now();
+      step();
+      times.push_back(seconds_since(start));
+    }
+    std::nth_element(times.begin(), times.begin() + runs / 2, times.end());
+    return times[runs / 2];
+  };
+  StepTimes t;
+  t.train = median_seconds(2, 7, [&] {
     net.forward(Pass{true, 0});
     loss.forward(net.context().stream, batch.labels, batch.count);
     loss.backward();
     net.backward();
-  };
-  train_step();  // warm-up: first-touch of every buffer and JIT code
-  StepTimes t;
-  auto start = Clock::now();
-  for (int i = 0; i < 3; ++i) train_step();
-  t.train = seconds_since(start) / 3;
-  start = Clock::now();
-  for (int i = 0; i < 3; ++i) net.forward(Pass{false, 0});
-  t.infer = seconds_since(start) / 3;
+  });
+  t.infer = median_seconds(1, 5, [&] { net.forward(Pass{false, 0}); });
   return t;
+}
+
+// Epochs that fit in what is left of the budget, 3% of which is held back for start-up and
+// checkpoints; at least one, at most `max_epochs`.
+int64_t epochs_in_budget(double budget_seconds, double spent_seconds, double seconds_per_epoch,
+                         int64_t done, int64_t max_epochs) {
+  const double left = budget_seconds * 0.97 - spent_seconds;
+  const auto more = static_cast<int64_t>(std::max(0.0, left / seconds_per_epoch));
+  return std::clamp<int64_t>(done + more, std::max<int64_t>(done, 1), max_epochs);
 }
 
 }  // namespace
@@ -147,9 +162,7 @@ double train(const TrainRun& run) {
     if (opts.time_budget_minutes > 0) {
       const StepTimes t = time_steps(net, loss, train_loader);
       const double per_epoch = t.train * steps_per_epoch + t.infer * val_loader.batches_per_epoch();
-      // 3% of the budget is held back for checkpoints, logging and the timing itself.
-      const auto fit = static_cast<int64_t>(opts.time_budget_minutes * 60 * 0.97 / per_epoch);
-      state.epochs_total = std::max<int64_t>(1, std::min(opts.epochs, fit));
+      state.epochs_total = epochs_in_budget(opts.time_budget_minutes * 60, 0, per_epoch, 0, opts.epochs);
       spdlog::info("time budget {:.1f} min: ~{:.0f} s per epoch -> {} epochs",
                    opts.time_budget_minutes, per_epoch, state.epochs_total);
     }
@@ -157,6 +170,7 @@ double train(const TrainRun& run) {
   }
   Sgd sgd(net.params(), opts.sgd);
   LrSchedule schedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
+  bool refitted = resumed.has_value();
   if (resumed) {
     import_params(net, resumed->params, last_path);
     import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
@@ -224,6 +238,19 @@ double train(const TrainRun& run) {
     if (opts.unit_stats) unit_changes = state.unit_history.update(epoch, tracked_units);
     state.epoch = epoch;
     state.elapsed_seconds = elapsed_before + seconds_since(run_start);
+    // The first epoch is the honest timing (validation included): fit the
+    // epoch count again from it, while the schedule is still in its first steps.
+    if (opts.time_budget_minutes > 0 && !refitted) {
+      refitted = true;
+      const int64_t fit = epochs_in_budget(opts.time_budget_minutes * 60, state.elapsed_seconds,
+                                           state.elapsed_seconds, state.epoch, opts.epochs);
+      if (fit != state.epochs_total) {
+        spdlog::info("time budget: the first epoch took {:.0f} s -> {} epochs instead of {}",
+                     state.elapsed_seconds, fit, state.epochs_total);
+        state.epochs_total = fit;
+        schedule = LrSchedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
+      }
+    }
     const bool best = val.accuracy > state.best_val_accuracy;
     if (best) {
       state.best_val_accuracy = val.accuracy;

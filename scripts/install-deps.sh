@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# install-deps.sh — install the Debian packages relunet builds, tests and plots with.
+# Uses sudo when not run as root. Safe to run again: apt-get skips what is installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build
+  libdnnl-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libcli11-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
+  libgtest-dev libgmock-dev
+  python3 python3-matplotlib
+)
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then as_root=(sudo); fi
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  "${packages[@]}"

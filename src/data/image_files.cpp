@@ -1,0 +1,57 @@
+// image_files.cpp — directory listing filtered by image extension.
+#include "data/image_files.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+namespace relunet {
+
+bool has_image_extension(const std::filesystem::path& file) {
+  static constexpr std::array<const char*, 24> kExtensions = {
+      ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".webp",
+      ".tif", ".tiff", ".jp2", ".j2k",  ".pbm", ".pgm", ".ppm", ".pxm",
+      ".pnm", ".pam",  ".pfm", ".sr",   ".ras", ".hdr", ".pic", ".exr"};
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  return std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end();
+}
+
+ImageFileListing list_image_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  ImageFileListing listing;
+  try {
+    for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+         ++it) {
+      const fs::path& path = it->path();
+      if (path.filename().string().front() == '.') {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file()) continue;  // directories are descended into
+      (has_image_extension(path) ? listing.images : listing.skipped).push_back(path.string());
+    }
+  } catch (const fs::filesystem_error& e) {
+    throw std::runtime_error("cannot list the images in " + dir + ": " + e.code().message() +
+                             (e.path1().empty() ? "" : " (" + e.path1().string() + ")"));
+  }
+  std::sort(listing.images.begin(), listing.images.end());
+  std::sort(listing.skipped.begin(), listing.skipped.end());
+  return listing;
+}
+
+void warn_skipped_files(const std::string& dir, const std::vector<std::string>& skipped) {
+  if (skipped.empty()) return;
+  constexpr size_t kShown = 3;
+  std::string shown;
+  for (size_t i = 0; i < std::min(kShown, skipped.size()); ++i)
+    shown += (i ? ", " : "") + skipped[i];
+  spdlog::warn("{}: skipped {} file{} without an image extension: {}{}", dir, skipped.size(),
+               skipped.size() == 1 ? "" : "s", shown, skipped.size() > kShown ? ", ..." : "");
+}
+
+}  // namespace relunet
