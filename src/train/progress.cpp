@@ -13,10 +13,14 @@ Progress::Progress(std::string label, int64_t total)
 
 Progress::~Progress() { finish(); }
 
+bool Progress::due(int64_t done) const {
+  return enabled_ &&
+         (done >= total_ || std::chrono::steady_clock::now() - last_ >= std::chrono::milliseconds(250));
+}
+
 void Progress::update(int64_t done, const std::string& detail) {
-  if (!enabled_) return;
+  if (!due(done)) return;
   const auto now = std::chrono::steady_clock::now();
-  if (done < total_ && now - last_ < std::chrono::milliseconds(250)) return;
   last_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = done > 0 ? elapsed * double(total_ - done) / double(done) : 0.0;

@@ -11,6 +11,9 @@ class Progress {
  public:
   Progress(std::string label, int64_t total);
   ~Progress();
+  // Whether update(done, ...) would redraw now (shown, and 1/4 s since the last redraw or the
+  // end): lets the caller skip building the detail text, so the hot loop allocates nothing.
+  bool due(int64_t done) const;
   // `done` units of `total`; `detail` is appended (e.g. the running loss).
   void update(int64_t done, const std::string& detail = "");
   void finish();  // erases the line

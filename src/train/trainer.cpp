@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -65,7 +64,7 @@ RunState state_from_json(const nlohmann::json& j) {
 }
 
 // Seconds per training step and per inference batch (medians, robust to a busy moment), timed
-// on one batch before the weights are initialised, so the timing passes leave no trace.
+// on one batch without optimiser steps.
 struct StepTimes {
   double train = 0, infer = 0;
 };
@@ -152,6 +151,8 @@ double train(const TrainRun& run) {
   Context ctx;
   Network net(spec, opts.batch, true, opts.seed, ctx);
   SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), opts.label_smoothing);
+  // Validation loss is plain cross-entropy, comparable across runs and with `relunet eval`.
+  SoftmaxCrossEntropy val_loss(net.logits(), net.logits_grad(), 0.f);
   spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads",
                spec.name, spec.layers.size(), train_idx.size(), val_idx.size(), opts.batch,
                max_threads());
@@ -160,13 +161,15 @@ double train(const TrainRun& run) {
   if (!resumed) {
     state.epochs_total = opts.epochs;
     if (opts.time_budget_minutes > 0) {
+      // Time with real weights: uninitialised memory can hold denormals, which are slow.
+      initialize_params(net, opts.seed);
       const StepTimes t = time_steps(net, loss, train_loader);
       const double per_epoch = t.train * steps_per_epoch + t.infer * val_loader.batches_per_epoch();
       state.epochs_total = epochs_in_budget(opts.time_budget_minutes * 60, 0, per_epoch, 0, opts.epochs);
       spdlog::info("time budget {:.1f} min: ~{:.0f} s per epoch -> {} epochs",
                    opts.time_budget_minutes, per_epoch, state.epochs_total);
     }
-    initialize_params(net, opts.seed);
+    initialize_params(net, opts.seed);  // again after timing, which moved batch-norm statistics
   }
   Sgd sgd(net.params(), opts.sgd);
   LrSchedule schedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
@@ -217,10 +220,9 @@ double train(const TrainRun& run) {
       loss_sum += r.loss_sum;
       correct += r.correct;
       seen += batch.count;
-      std::ostringstream detail;
-      detail.precision(4);
-      detail << "loss " << loss_sum / seen << " acc " << 100.0 * correct / seen << "%";
-      progress.update(batch.index + 1, detail.str());
+      if (progress.due(batch.index + 1))
+        progress.update(batch.index + 1, fmt::format("loss {:.4f} acc {:.2f}%", loss_sum / seen,
+                                                     100.0 * correct / seen));
     }
     progress.finish();
     const double train_seconds = seconds_since(epoch_start);
@@ -230,7 +232,7 @@ double train(const TrainRun& run) {
     EvalResult val;
     std::vector<LayerUnitReport> val_units;
     if (!val_idx.empty()) {
-      val = evaluate(net, loss, val_loader, opts.unit_stats, "validation");
+      val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation");
       val_units = unit_reports(net, opts.near_dead);
     }
     const auto& tracked_units = val_idx.empty() ? train_units : val_units;
