@@ -26,7 +26,7 @@ Command add_classify(CLI::App& app) {
   sub->add_option("--checkpoint", a->checkpoint,
                   "Checkpoint file (default: the shipped models/default.ckpt)");
   sub->add_option("--top-k", a->top_k, "Classes shown per image")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   sub->add_option("--batch", a->batch, "Images per forward pass")
       ->check(CLI::Range(1, 65536))

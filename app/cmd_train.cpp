@@ -24,20 +24,20 @@ Command add_train(CLI::App& app) {
   sub->add_option("--data", *data, "Data directory (default: $RELUNET_DATA or data/cifar-10-batches-bin)");
   sub->add_option("--out", o.out_dir, "Run directory for metrics.jsonl and checkpoints (default: runs/MODEL)");
   auto* epochs = sub->add_option("--epochs", o.epochs, "Epochs (with --time-budget: the maximum, if given)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   sub->add_option("--batch", o.batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
-  sub->add_option("--lr", o.schedule.lr, "Peak learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--lr", o.schedule.lr, "Peak learning rate")->check(kPositive)->capture_default_str();
   sub->add_option("--schedule", *schedule, "constant | step | cosine | one-cycle")->capture_default_str();
   sub->add_option("--warmup", o.schedule.warmup,
                   "Warm-up as a fraction of the run (default: 0.3 for one-cycle, else 0)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--step-epochs", o.schedule.step_epochs, "step schedule: epochs between decays")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(kPositive)->capture_default_str();
   sub->add_option("--gamma", o.schedule.gamma, "step schedule: decay factor")->capture_default_str();
   sub->add_option("--momentum", o.sgd.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   sub->add_flag("--nesterov", o.sgd.nesterov, "Nesterov momentum");
   sub->add_option("--weight-decay", o.sgd.weight_decay, "Weight decay (weights only)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kNonNegative)->capture_default_str();
   sub->add_option("--decay-mode", *decay_mode, "l2 (added to the gradient) | decoupled")->capture_default_str();
   sub->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon")
       ->check(CLI::Range(0.0, 0.999))->capture_default_str();
@@ -47,9 +47,9 @@ Command add_train(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--time-budget", o.time_budget_minutes,
                   "Wall-clock budget in minutes: the epoch count is fitted to it")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   sub->add_option("--val-size", o.val_size, "Validation images carved from the training set")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(kNonNegative)->capture_default_str();
   sub->add_option("--crop-pad", o.augment.crop_pad, "Random-crop padding in pixels (0: no crop)")
       ->check(CLI::Range(0, 64))->capture_default_str();
   sub->add_flag("!--no-flip", o.augment.flip, "Disable random horizontal flips");

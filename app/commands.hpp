@@ -20,6 +20,11 @@ Command add_inspect(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_classify(CLI::App& app);
 
+// Number checks whose messages say what is wrong ("--epochs: 'three' is not a number"), unlike
+// CLI11's PositiveNumber, which prints the whole range of a double.
+extern const CLI::Validator kPositive;
+extern const CLI::Validator kNonNegative;
+
 // Where model files live: $RELUNET_MODELS if set, else the source tree's models/.
 std::string models_dir();
 

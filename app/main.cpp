@@ -10,6 +10,24 @@
 #include "core/context.hpp"
 
 namespace relunet::cli {
+namespace {
+
+CLI::Validator number_check(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+        if (value < 0 || (value == 0 && !allow_zero))
+          return "must be " + std::string(allow_zero ? "zero or more" : "positive") + ", got " + text;
+        return "";
+      },
+      allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+
+}  // namespace
+
+const CLI::Validator kPositive = number_check(false);
+const CLI::Validator kNonNegative = number_check(true);
 
 std::string models_dir() {
   if (const char* env = std::getenv("RELUNET_MODELS"); env && *env) return env;
@@ -28,12 +46,25 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand: `relunet train --threads 2`
   int threads = 0;
   app.add_option("--threads", threads, "Threads for oneDNN and OpenMP (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(relunet::cli::kNonNegative);
   const std::vector<relunet::cli::Command> commands = {relunet::cli::add_train(app),
                                                        relunet::cli::add_eval(app),
                                                        relunet::cli::add_bench(app),
                                                        relunet::cli::add_inspect(app),
                                                        relunet::cli::add_classify(app)};
+  // A mistyped command would otherwise read as "a subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto& command : commands) {
+      names += (names.empty() ? "" : ", ") + command.app->get_name();
+      known = known || command.app->get_name() == argv[1];
+    }
+    if (!known) {
+      spdlog::error("unknown command '{}'; the commands are: {}", argv[1], names);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
     relunet::set_threads(threads);
