@@ -23,9 +23,11 @@
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "test_files.hpp"
 
 namespace {
+
+using namespace relunet::test;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -64,76 +66,19 @@ std::string make_records(int count, std::mt19937& rng) {
   return bytes;
 }
 
-void write_file(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write test file " + path.string());
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 void write_data_set(const fs::path& dir) {
   fs::create_directories(dir);
   std::mt19937 rng(2024);
   for (int file = 1; file <= 5; ++file)
-    write_file(dir / ("data_batch_" + std::to_string(file) + ".bin"),
+    write_bytes(dir / ("data_batch_" + std::to_string(file) + ".bin"),
                make_records(kRecordsPerTrainingFile, rng));
-  write_file(dir / "test_batch.bin", make_records(kTestRecords, rng));
+  write_bytes(dir / "test_batch.bin", make_records(kTestRecords, rng));
   std::string meta;
   for (const std::string& name : kClassNames) meta += name + "\n";
-  write_file(dir / "batches.meta.txt", meta);
+  write_bytes(dir / "batches.meta.txt", meta);
 }
 
 // ---- Running the binary --------------------------------------------------------------------------
-
-struct Output {
-  int exit_code = -1;  // 128 + signal number when killed by a signal
-  std::string out, err;
-};
-
-// A started relunet process writing its stdout and stderr to files in `dir`.
-struct Process {
-  pid_t pid = -1;
-  fs::path out_file, err_file;
-};
-
-// Starts `relunet ARGS --threads 1`, adding `env` (NAME=VALUE) to this process's environment.
-Process start_relunet(const fs::path& dir, std::vector<std::string> args,
-                      const std::vector<std::string>& env = {}) {
-  Process p{-1, dir / "stdout.txt", dir / "stderr.txt"};
-  args.insert(args.begin(), RELUNET_BINARY);
-  args.insert(args.end(), {"--threads", "1"});
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings(env);
-  for (char** e = environ; *e; ++e) env_strings.push_back(*e);  // earlier entries win in getenv
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 1, p.out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&files, 2, p.err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  const int error = posix_spawn(&p.pid, argv[0], &files, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&files);
-  if (error != 0) throw std::runtime_error(std::string("cannot start ") + RELUNET_BINARY);
-  return p;
-}
-
-Output finish(const Process& p) {
-  int status = 0;
-  if (waitpid(p.pid, &status, 0) != p.pid) throw std::runtime_error("waitpid failed");
-  Output o;
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  o.out = read_file(p.out_file);
-  o.err = read_file(p.err_file);
-  return o;
-}
 
 // ---- Reading results -----------------------------------------------------------------------------
 
@@ -334,13 +279,13 @@ TEST_F(CliEndToEnd, ResumingAFinishedRunChangesNothing) {
   ASSERT_TRUE(reference_ok());
   const fs::path run = root_ / "finished";
   fs::copy(reference_dir(), run, fs::copy_options::recursive);
-  const std::string metrics_before = read_file(run / "metrics.jsonl");
-  const std::string last_before = read_file(run / "last.ckpt");
+  const std::string metrics_before = read_bytes(run / "metrics.jsonl");
+  const std::string last_before = read_bytes(run / "last.ckpt");
 
   const Output resumed = relunet({"train", "--resume", "--out", run, "--data", data_dir()});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(read_file(run / "metrics.jsonl"), metrics_before);
-  EXPECT_EQ(read_file(run / "last.ckpt"), last_before);
+  EXPECT_EQ(read_bytes(run / "metrics.jsonl"), metrics_before);
+  EXPECT_EQ(read_bytes(run / "last.ckpt"), last_before);
 }
 
 // A run killed after an epoch's checkpoint and resumed ends with the very losses of a run that
@@ -357,7 +302,7 @@ TEST_F(CliEndToEnd, ResumeAfterAKillContinuesExactly) {
     if (exited) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  ASSERT_FALSE(exited) << "the run ended before writing last.ckpt: " << read_file(p.err_file);
+  ASSERT_FALSE(exited) << "the run ended before writing last.ckpt: " << read_bytes(p.err_file);
   kill(p.pid, SIGKILL);
   const Output killed = finish(p);
   ASSERT_EQ(killed.exit_code, 128 + SIGKILL)
@@ -438,12 +383,12 @@ TEST_F(CliEndToEnd, TruncatedDataFileIsNamed) {
 
 TEST_F(CliEndToEnd, DamagedCheckpointIsNamed) {
   ASSERT_TRUE(reference_ok());
-  const std::string good = read_file(reference_dir() / "best.ckpt");
+  const std::string good = read_bytes(reference_dir() / "best.ckpt");
   const fs::path flipped = root_ / "flipped.ckpt", truncated = root_ / "truncated.ckpt";
   std::string bytes = good;
   bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 0x5a);
-  write_file(flipped, bytes);
-  write_file(truncated, good.substr(0, good.size() / 2));
+  write_bytes(flipped, bytes);
+  write_bytes(truncated, good.substr(0, good.size() / 2));
   for (const fs::path& checkpoint : {flipped, truncated}) {
     const Output eval = relunet({"eval", "--checkpoint", checkpoint, "--data", data_dir(), "--json"});
     EXPECT_NE(eval.exit_code, 0) << checkpoint;

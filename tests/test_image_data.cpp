@@ -29,27 +29,17 @@
 #include "data/image_folder.hpp"
 #include "data/image_header.hpp"
 
-extern char** environ;
+#include "test_files.hpp"
 
 namespace {
+
+using namespace relunet::test;
 
 namespace fs = std::filesystem;
 using relunet::decode_rgb;
 using relunet::FitMode;
 using relunet::ImageFormat;
 using relunet::SplitName;
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write test file " + path.string());
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 void write_image(const fs::path& path, const cv::Mat& image, const std::vector<int>& params = {}) {
   fs::create_directories(path.parent_path());
@@ -456,38 +446,6 @@ TEST_F(ImageData, TopClassesAreLargestFirstTiesInLabelOrderClamped) {
 // ---- The relunet binary on a generated image folder
 // ----------------------------------------------
 
-struct Output {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs `relunet ARGS --threads 1` with `env` (NAME=VALUE) added, capturing stdout and stderr.
-Output run_relunet(const fs::path& dir, std::vector<std::string> args,
-                   const std::vector<std::string>& env = {}) {
-  args.insert(args.begin(), RELUNET_BINARY);
-  args.insert(args.end(), {"--threads", "1"});
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings(env);
-  for (char** e = environ; *e; ++e) env_strings.push_back(*e);  // earlier entries win in getenv
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const fs::path out_file = dir / "stdout.txt", err_file = dir / "stderr.txt";
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&files, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int error = posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&files);
-  if (error != 0) throw std::runtime_error(std::string("cannot start ") + RELUNET_BINARY);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_bytes(out_file),
-          read_bytes(err_file)};
-}
 
 // Three colour classes: each image its class colour shifted per image and per pixel, in one of
 // five formats and a random size around the model's 24 x 24 input.
