@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build
+cmake --build build --target relunet  # the tests are built by scripts/test.sh
 echo
 echo "relunet classify models/samples (with the shipped model, models/default.ckpt):"
 ./build/relunet classify models/samples
