@@ -324,6 +324,33 @@ TEST_F(CliEndToEnd, ResumeAfterAKillContinuesExactly) {
         << field << " (killed after " << epochs_done << " epoch(s))";
 }
 
+// SIGINT after the first epoch's checkpoint: the run finishes its batch, saves last.ckpt (mid-epoch
+// when the signal lands inside an epoch), says how to resume and exits non-zero; the resumed run
+// ends with the very metrics of the uninterrupted one, unit statistics included.
+TEST_F(CliEndToEnd, InterruptSavesAndResumesExactly) {
+  ASSERT_TRUE(reference_ok());
+  const fs::path run = root_ / "interrupted";
+  const Process p = start_relunet(root_, train_args(run));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(run / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  kill(p.pid, SIGINT);
+  const Output stopped = finish(p);
+  ASSERT_NE(stopped.exit_code, 0) << "the run finished before the signal:\n" << stopped.err;
+  expect_mentions(stopped.err, {"SIGINT: stopped at", "--resume"});
+
+  const Output resumed = relunet({"train", "--resume", "--out", run, "--data", data_dir()});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const std::vector<json> reference = read_metrics(reference_dir());
+  const std::vector<json> continued = read_metrics(run);
+  ASSERT_EQ(continued.size(), size_t(kEpochs)) << stopped.err;
+  for (const char* field : {"epoch", "step", "lr", "train_loss", "train_accuracy", "val_loss",
+                            "val_accuracy"})
+    EXPECT_EQ(column(continued, field), column(reference, field)) << field << "; " << stopped.err;
+  for (size_t e = 0; e < continued.size(); ++e)
+    EXPECT_EQ(continued[e]["units"]["train"], reference[e]["units"]["train"]) << "epoch " << e + 1;
+}
+
 TEST_F(CliEndToEnd, MissingDataDirectorySaysHowToGetTheData) {
   const std::string missing = (root_ / "no-such-dir").string();
   const Output run = relunet(train_args(root_ / "no-data", 1, missing));

@@ -73,6 +73,32 @@ void tally_block(const float* base, int64_t lanes, int64_t height, int64_t width
 
 }  // namespace
 
+nlohmann::json to_json(const UnitCounters& c) {
+  return {{"images", c.images},   {"active", c.active}, {"always_active", c.always_active},
+          {"outputs", c.outputs}, {"zeros", c.zeros},   {"saturated", c.saturated},
+          {"sum", c.sum},  // -inf (nothing seen yet) has no JSON spelling: null
+          {"max", std::isinf(c.max) ? nlohmann::json() : nlohmann::json(c.max)}};
+}
+
+UnitCounters unit_counters_from_json(const nlohmann::json& j, const std::string& origin) {
+  try {
+    UnitCounters c;
+    c.images = j.at("images");
+    c.active = j.at("active").get<std::vector<int64_t>>();
+    c.always_active = j.at("always_active").get<std::vector<int64_t>>();
+    c.outputs = j.at("outputs");
+    c.zeros = j.at("zeros");
+    c.saturated = j.at("saturated");
+    c.sum = j.at("sum");
+    c.max = j.at("max").is_null() ? -std::numeric_limits<float>::infinity() : j.at("max").get<float>();
+    if (c.active.size() != c.always_active.size())
+      throw std::runtime_error("unit counts of different lengths");
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(origin + ": unit counters: " + e.what());
+  }
+}
+
 UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn) {
   threshold_ = fn == ActivationFn::Sigmoid ? 0.5f : 0.f;
   const auto& d = md.data;

@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include <dnnl.hpp>
+#include <nlohmann/json.hpp>
 
 #include "model/model_spec.hpp"
 
@@ -28,6 +30,11 @@ struct UnitCounters {
   void reset(int64_t units);
   void merge(const UnitCounters& other);
 };
+
+// Exact round trip (a checkpoint taken mid-epoch carries the epoch's counters so far).
+nlohmann::json to_json(const UnitCounters& c);
+// Throws std::runtime_error naming `origin` on a malformed object.
+UnitCounters unit_counters_from_json(const nlohmann::json& j, const std::string& origin);
 
 // Accumulates counters from an activation output in any oneDNN layout whose only blocking is
 // on channels (nchw, nhwc, nChw8c/16c, nc). Scratch space is allocated once, in the constructor.

@@ -15,6 +15,7 @@
 #include "net/network_state.hpp"
 #include "stats/unit_history.hpp"
 #include "train/evaluate.hpp"
+#include "train/interrupt.hpp"
 #include "train/metrics_log.hpp"
 #include "train/progress.hpp"
 #include "train/run_checkpoint.hpp"
@@ -36,6 +37,13 @@ struct RunState {
   int64_t best_epoch = 0;
   double elapsed_seconds = 0.0;
   UnitHistory unit_history;  // from the validation reports (training reports without a val split)
+  // The epoch in progress when a run is interrupted between batches; batch 0 at epoch ends.
+  struct PartialEpoch {
+    int64_t batch = 0;  // batches done
+    double loss_sum = 0.0;
+    int64_t correct = 0, seen = 0;
+    std::vector<UnitCounters> units;  // training unit counters so far, one per activation layer
+  } partial;
 };
 
 nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
@@ -46,7 +54,17 @@ nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
           {"best_val_accuracy", s.best_val_accuracy},
           {"best_epoch", s.best_epoch},
           {"elapsed_seconds", s.elapsed_seconds},
-          {"unit_history", s.unit_history.to_json()}};
+          {"unit_history", s.unit_history.to_json()},
+          {"partial_epoch",
+           {{"batch", s.partial.batch},
+            {"loss_sum", s.partial.loss_sum},
+            {"correct", s.partial.correct},
+            {"seen", s.partial.seen},
+            {"units", [&] {
+               nlohmann::json units = nlohmann::json::array();
+               for (const auto& c : s.partial.units) units.push_back(to_json(c));
+               return units;
+             }()}}}};
 }
 
 RunState state_from_json(const nlohmann::json& j) {
@@ -60,6 +78,15 @@ RunState state_from_json(const nlohmann::json& j) {
   // Absent in checkpoints written before unit history existed: the history starts afresh.
   if (j.contains("unit_history"))
     s.unit_history = UnitHistory::from_json(j["unit_history"], "checkpoint train state");
+  if (j.contains("partial_epoch")) {
+    const auto& p = j["partial_epoch"];
+    s.partial.batch = p.at("batch");
+    s.partial.loss_sum = p.at("loss_sum");
+    s.partial.correct = p.at("correct");
+    s.partial.seen = p.at("seen");
+    for (const auto& c : p.at("units"))
+      s.partial.units.push_back(unit_counters_from_json(c, "checkpoint train state"));
+  }
   return s;
 }
 
@@ -121,7 +148,8 @@ double train(const TrainRun& run) {
     opts = train_options_from_json(j.at("options"));
     opts.out_dir = out;
     state = state_from_json(j);
-    spdlog::info("resuming {} after epoch {} (step {})", last_path, state.epoch, state.step);
+    spdlog::info("resuming {} in epoch {} after batch {} (step {})", last_path, state.epoch + 1,
+                 state.partial.batch, state.step);
   }
   fs::create_directories(out);
 
@@ -190,15 +218,30 @@ double train(const TrainRun& run) {
   const size_t input_bytes = opts.batch * spec.input.size() * sizeof(float);
   const auto run_start = Clock::now();
   const double elapsed_before = state.elapsed_seconds;
+  const InterruptGuard interrupt;
+  const auto stop_if_interrupted = [&](int64_t epoch) {
+    if (!interrupt.requested()) return;
+    const std::string where = state.partial.batch > 0
+                                  ? "epoch " + std::to_string(epoch) + ", batch " +
+                                        std::to_string(state.partial.batch) + "/" +
+                                        std::to_string(steps_per_epoch)
+                                  : "the end of epoch " + std::to_string(state.epoch);
+    throw std::runtime_error(std::string(interrupt.signal_name()) + ": stopped at " + where + "; " +
+                             last_path + " is saved; continue with: relunet train --out " + out +
+                             " --data " + run.data_dir + " --resume");
+  };
   while (state.epoch < state.epochs_total) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
+    auto& part = state.partial;  // resumed mid-epoch: the batches already done
     enable_unit_stats(net, opts.unit_stats);
+    if (opts.unit_stats && part.batch > 0)
+      for (size_t i = 0; i < net.activations().size(); ++i)
+        net.activations()[i]->counters() = part.units.at(i);
     const auto epoch_start = Clock::now();
-    double loss_sum = 0.0;
-    int64_t correct = 0, seen = 0;
+    const int64_t seen_before = part.seen;
     float lr = schedule.at(state.step);
     Progress progress("epoch " + std::to_string(epoch), steps_per_epoch);
-    train_loader.start_epoch(state.epoch);
+    train_loader.start_epoch(state.epoch, part.batch);
     train_loader.take_wait_seconds();
     Batch batch;
     while (train_loader.next(batch)) {
@@ -217,14 +260,27 @@ double train(const TrainRun& run) {
       lr = schedule.at(state.step);
       sgd.step(lr);
       ++state.step;
-      loss_sum += r.loss_sum;
-      correct += r.correct;
-      seen += batch.count;
-      if (progress.due(batch.index + 1))
-        progress.update(batch.index + 1, fmt::format("loss {:.4f} acc {:.2f}%", loss_sum / seen,
-                                                     100.0 * correct / seen));
+      part.batch = batch.index + 1;
+      part.loss_sum += r.loss_sum;
+      part.correct += r.correct;
+      part.seen += batch.count;
+      if (progress.due(part.batch))
+        progress.update(part.batch, fmt::format("loss {:.4f} acc {:.2f}%", part.loss_sum / part.seen,
+                                                100.0 * part.correct / part.seen));
+      if (interrupt.requested() && part.batch < steps_per_epoch) {
+        progress.finish();
+        part.units.clear();
+        for (auto* act : net.activations()) part.units.push_back(act->counters());
+        state.elapsed_seconds = elapsed_before + seconds_since(run_start);
+        save(last_path, true);
+        stop_if_interrupted(epoch);
+      }
     }
     progress.finish();
+    const double loss_sum = part.loss_sum;
+    const int64_t correct = part.correct, seen = part.seen;
+    const int64_t seen_now = seen - seen_before;
+    part = {};
     const double train_seconds = seconds_since(epoch_start);
     const double data_wait = train_loader.take_wait_seconds();
     const auto train_units = unit_reports(net, opts.near_dead);
@@ -264,7 +320,7 @@ double train(const TrainRun& run) {
                         {"lr", lr},
                         {"train_loss", loss_sum / seen},
                         {"train_accuracy", double(correct) / seen},
-                        {"images_per_second", seen / train_seconds},
+                        {"images_per_second", seen_now / train_seconds},
                         {"epoch_seconds", seconds_since(epoch_start)},
                         {"data_wait_seconds", data_wait},
                         {"elapsed_seconds", state.elapsed_seconds}};
@@ -290,8 +346,9 @@ double train(const TrainRun& run) {
     spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.2f}% | val loss {:.4f} acc {:.2f}%{} | lr {:.4g} | "
                  "{:.0f} img/s | {:.0f}s{}",
                  epoch, state.epochs_total, loss_sum / seen, 100.0 * correct / seen, val.loss,
-                 100.0 * val.accuracy, best ? " *" : "", lr, seen / train_seconds,
+                 100.0 * val.accuracy, best ? " *" : "", lr, seen_now / train_seconds,
                  state.elapsed_seconds, units_text);
+    if (state.epoch < state.epochs_total) stop_if_interrupted(epoch);
     if (opts.time_budget_minutes > 0 && state.elapsed_seconds > opts.time_budget_minutes * 60 &&
         state.epoch < state.epochs_total) {
       spdlog::warn("time budget of {:.1f} min used up after epoch {}; stopping early",
