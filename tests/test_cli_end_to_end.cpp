@@ -351,6 +351,15 @@ TEST_F(CliEndToEnd, InterruptSavesAndResumesExactly) {
     EXPECT_EQ(continued[e]["units"]["train"], reference[e]["units"]["train"]) << "epoch " << e + 1;
 }
 
+TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {
+  const fs::path run = root_ / "diverged";
+  const Output o = relunet({"train", "--model", "tiny", "--data", data_dir(), "--epochs", "2",
+                            "--val-size", std::to_string(kValSize), "--lr", "1e6", "--out", run});
+  EXPECT_NE(o.exit_code, 0);
+  expect_mentions(o.err, {"training diverged", "at epoch 1, batch", "lower learning rate"});
+  EXPECT_FALSE(fs::exists(run / "best.ckpt"));
+}
+
 TEST_F(CliEndToEnd, MissingDataDirectorySaysHowToGetTheData) {
   const std::string missing = (root_ / "no-such-dir").string();
   const Output run = relunet(train_args(root_ / "no-data", 1, missing));

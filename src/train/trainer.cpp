@@ -250,11 +250,11 @@ double train(const TrainRun& run) {
       net.forward(Pass{true, static_cast<uint64_t>(state.step)});
       const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
       if (!std::isfinite(r.loss_sum))
-        throw std::runtime_error(
-            "training diverged: the loss is " + std::to_string(r.loss_sum) + " at epoch " +
-            std::to_string(epoch) + ", batch " + std::to_string(batch.index + 1) +
-            "; try a lower learning rate than --lr " + std::to_string(opts.schedule.lr) +
-            " (the last good checkpoint, " + last_path + ", is kept)");
+        throw std::runtime_error(fmt::format(
+            "training diverged: the loss is {} at epoch {}, batch {}; try a lower learning rate "
+            "than --lr {:g}{}",
+            r.loss_sum, epoch, batch.index + 1, opts.schedule.lr,
+            fs::exists(last_path) ? " (the last good checkpoint, " + last_path + ", is kept)" : ""));
       loss.backward();
       net.backward();
       lr = schedule.at(state.step);
