@@ -4,27 +4,17 @@
 // the argmax in a workspace from forward for backward.
 #pragma once
 
-#include <unordered_map>
-
-#include "layers/layer.hpp"
+#include "layers/workspace_layer.hpp"
 
 namespace relunet {
 
-class PoolLayer final : public Layer {
+class PoolLayer final : public WorkspaceLayer {
  public:
-  using Layer::Layer;
-  dnnl::memory::desc setup(const dnnl::memory::desc& src, const SetupOptions& opts) override;
-  void bind(const LayerBuffers& buffers) override;
-  void forward(dnnl::stream& stream, const Pass& pass) override;
-  void backward(dnnl::stream& stream) override;
+  using WorkspaceLayer::WorkspaceLayer;
 
- private:
-  dnnl::pooling_forward::primitive_desc fwd_pd_;
-  dnnl::pooling_backward::primitive_desc bwd_pd_;
-  dnnl::pooling_forward fwd_;
-  dnnl::pooling_backward bwd_;
-  dnnl::memory workspace_;
-  std::unordered_map<int, dnnl::memory> fwd_args_, bwd_args_;
+ protected:
+  Descriptors make_descriptors(const dnnl::memory::desc& src, const SetupOptions& opts) const override;
+  bool backward_reads_src() const override { return false; }
 };
 
 }  // namespace relunet
