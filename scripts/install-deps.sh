@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh — install the Debian packages relunet builds, tests and plots with.
+# install-deps.sh — install the Debian packages relunet builds, tests, fuzzes and plots with.
 # Uses sudo when not run as root. Safe to run again: apt-get skips what is installed.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev
   python3 python3-matplotlib
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 as_root=()
 if [[ $(id -u) -ne 0 ]]; then as_root=(sudo); fi

@@ -313,10 +313,13 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   write_file_atomically(path, serialize(ckpt, path).bytes());
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
-  const std::string where = "checkpoint '" + path + "'";
-  const std::string file = read_whole_file(path, where);
+Checkpoint parse_checkpoint(std::string_view file, const std::string& origin) {
+  const std::string where = "checkpoint '" + origin + "'";
   return decode_sections(split_sections(file, where), where);
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  return parse_checkpoint(read_whole_file(path, "checkpoint '" + path + "'"), path);
 }
 
 }  // namespace relunet

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -33,5 +34,9 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path);
 // unsupported version, truncation (naming the section), checksum mismatch, absurd sizes.
 // Never allocates more than the file's size.
 Checkpoint load_checkpoint(const std::string& path);
+
+// The validating decoder load_checkpoint uses, on a file's bytes already in memory (the fuzz
+// target feeds it directly). `origin` names the source in every error message.
+Checkpoint parse_checkpoint(std::string_view file, const std::string& origin);
 
 }  // namespace relunet
