@@ -56,6 +56,9 @@ Command add_train(CLI::App& app) {
   sub->add_flag("!--no-unit-stats", o.unit_stats, "Disable live dead-unit statistics");
   sub->add_option("--near-dead", o.near_dead, "Nearly-dead threshold: fraction of images")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  sub->add_option("--stop-at-train-accuracy", o.stop_at_train_accuracy,
+                  "Stop after the first epoch whose training accuracy reaches this fraction")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_flag("--resume", run->resume, "Continue the run in --out from its last.ckpt");
 
   return {sub, [=] {

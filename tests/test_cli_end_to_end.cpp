@@ -215,6 +215,30 @@ TEST_F(CliEndToEnd, SameSeedReproducesTheLossesAndAnotherSeedChangesThem) {
     EXPECT_NE(other_losses[e], column(reference, "train_loss")[e]) << "epoch " << e + 1;
 }
 
+// --stop-at-train-accuracy ends the run after the first epoch that reaches the target: the
+// same run as the reference, cut short where the reference's training accuracy first got there.
+TEST_F(CliEndToEnd, StopAtTrainAccuracyEndsAtTheFirstEpochThatReachesIt) {
+  ASSERT_TRUE(reference_ok());
+  const std::vector<json> reference = read_metrics(reference_dir());
+  ASSERT_EQ(reference.size(), size_t(kEpochs));
+  const double target = reference[1].at("train_accuracy").get<double>();
+  size_t first_reaching = 0;
+  while (reference[first_reaching].at("train_accuracy").get<double>() < target) ++first_reaching;
+  ASSERT_LT(first_reaching + 1, size_t(kEpochs)) << "the target must stop the run early";
+
+  std::vector<std::string> args = train_args(root_ / "stopped");
+  // A hair below the target: std::to_string keeps six decimals and may round up.
+  args.insert(args.end(), {"--stop-at-train-accuracy", std::to_string(target - 1e-5)});
+  const Output stopped = relunet(args);
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  expect_mentions(stopped.err, {"training accuracy reached"});
+  const std::vector<json> metrics = read_metrics(root_ / "stopped");
+  ASSERT_EQ(metrics.size(), first_reaching + 1);
+  std::vector<std::string> reference_losses = column(reference, "train_loss");
+  reference_losses.resize(metrics.size());
+  EXPECT_EQ(column(metrics, "train_loss"), reference_losses);
+}
+
 TEST_F(CliEndToEnd, EvalOnValidationSplitMatchesBestValidationAccuracy) {
   ASSERT_TRUE(reference_ok());
   const Output eval = relunet({"eval", "--checkpoint", reference_dir() / "best.ckpt", "--data",

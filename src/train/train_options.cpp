@@ -27,7 +27,8 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"crop_pad", o.augment.crop_pad},
           {"flip", o.augment.flip},
           {"unit_stats", o.unit_stats},
-          {"near_dead", o.near_dead}};
+          {"near_dead", o.near_dead},
+          {"stop_at_train_accuracy", o.stop_at_train_accuracy}};
 }
 
 TrainOptions train_options_from_json(const nlohmann::json& j) {
@@ -58,6 +59,8 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.augment.flip = j.at("flip");
   o.unit_stats = j.at("unit_stats");
   o.near_dead = j.at("near_dead");
+  // Checkpoints written before the option existed (such as models/default.ckpt) lack it.
+  o.stop_at_train_accuracy = j.value("stop_at_train_accuracy", 0.0);
   return o;
 }
 

@@ -29,6 +29,9 @@ struct TrainOptions {
   Augmentation augment{4, true};
   bool unit_stats = true;
   double near_dead = 0.01;
+  // > 0: stop after the first epoch whose training accuracy reaches it (for experiments that
+  // measure the time to a training error, such as scripts/exp-relu-vs-tanh).
+  double stop_at_train_accuracy = 0;
 };
 
 nlohmann::json to_json(const TrainOptions& o);

@@ -349,6 +349,12 @@ double train(const TrainRun& run) {
                  100.0 * val.accuracy, best ? " *" : "", lr, seen_now / train_seconds,
                  state.elapsed_seconds, units_text);
     if (state.epoch < state.epochs_total) stop_if_interrupted(epoch);
+    if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
+        state.epoch < state.epochs_total) {
+      spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
+                   100.0 * correct / seen, 100.0 * opts.stop_at_train_accuracy, epoch);
+      break;
+    }
     if (opts.time_budget_minutes > 0 && state.elapsed_seconds > opts.time_budget_minutes * 60 &&
         state.epoch < state.epochs_total) {
       spdlog::warn("time budget of {:.1f} min used up after epoch {}; stopping early",
