@@ -128,7 +128,6 @@ UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn
   for (auto& c : per_thread_) c.reset(units_);
 }
 
-
 void UnitCounter::accumulate(const dnnl::memory& output, int64_t images, UnitCounters& into) {
   const float* y = static_cast<const float*>(output.get_data_handle());
   const int64_t blocks = (units_ + block_ - 1) / block_;
