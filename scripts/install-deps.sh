@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh — install the Debian packages relunet builds, tests, fuzzes and plots with.
 # Uses sudo when not run as root. Safe to run again: apt-get skips what is installed.
+# --pytorch also installs what scripts/bench-vs-pytorch needs: Debian's PyTorch and OpenBLAS
+# (about 460 MB installed). CI does not need them.
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,11 @@ packages=(
   python3 python3-matplotlib
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
+case "${1:-}" in
+  "") ;;
+  --pytorch) packages+=(python3-torch libopenblas0-pthread) ;;
+  *) echo "usage: scripts/install-deps.sh [--pytorch]" >&2; exit 2 ;;
+esac
 as_root=()
 if [[ $(id -u) -ne 0 ]]; then as_root=(sudo); fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update

@@ -39,6 +39,8 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   EXPECT_EQ(r.batch, 16);
   EXPECT_EQ(r.infer_batch, 32);
   EXPECT_EQ(r.macs_per_image, total_macs(spec));
+  EXPECT_EQ(r.parameters, total_params(spec));
+  EXPECT_GT(r.parameters, 0);
   EXPECT_GT(r.threads, 0);
   EXPECT_TRUE(positive_finite(r.train_images_per_second, "train img/s"));
   EXPECT_TRUE(positive_finite(r.train_images_per_second_no_unit_stats, "train img/s, no stats"));
@@ -62,7 +64,7 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   EXPECT_TRUE(positive_finite(r.layers.total_ms(), "layer total"));
 
   const auto j = to_json(r);
-  for (const char* key : {"model", "batch", "threads", "train_images_per_second",
+  for (const char* key : {"model", "batch", "threads", "parameters", "train_images_per_second",
                           "train_images_per_second_no_unit_stats", "unit_stats_overhead_percent",
                           "infer_images_per_second", "infer_batch", "latency_ms_batch1",
                           "train_gflops", "infer_gflops", "peak_rss_mb", "loader_images_per_second",

@@ -58,6 +58,7 @@ nlohmann::json to_json(const BenchResult& r) {
                       {"batch", r.batch},
                       {"threads", r.threads},
                       {"macs_per_image", r.macs_per_image},
+                      {"parameters", r.parameters},
                       {"train_images_per_second", r.train_images_per_second},
                       {"train_images_per_second_no_unit_stats", r.train_images_per_second_no_unit_stats},
                       {"unit_stats_overhead_percent", r.unit_stats_overhead_percent},

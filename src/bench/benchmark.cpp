@@ -141,6 +141,7 @@ BenchResult run_benchmark(const ModelSpec& spec, const BenchOptions& o) {
   r.infer_batch = o.infer_batch;
   r.threads = max_threads();
   r.macs_per_image = total_macs(spec);
+  r.parameters = total_params(spec);
   Context ctx;
   {  // one training network at a time, so the peak memory is that of training alone
     TrainingStep step(spec, o.batch, o.seed, ctx);

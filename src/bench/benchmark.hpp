@@ -26,6 +26,7 @@ struct BenchResult {
   int64_t batch = 0, infer_batch = 0;
   int threads = 0;
   int64_t macs_per_image = 0;  // forward multiply-adds, from the model's layer table
+  int64_t parameters = 0;      // trainable parameters, as the layer table counts them
 
   // Training steps (forward, loss, backward, SGD update) on one random batch.
   double train_images_per_second = 0;                 // unit statistics on, as `train` runs
