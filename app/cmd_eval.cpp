@@ -21,7 +21,7 @@ Command add_eval(CLI::App& app) {
   sub->add_option("--checkpoint", a->checkpoint, "Checkpoint file")->required();
   sub->add_option("--data", a->data, "Data directory (default: $RELUNET_DATA or data/cifar-10-batches-bin)");
   sub->add_option("--split", a->split, "test | val | train (val/train: the split the run trained with)")
-      ->capture_default_str();
+      ->check(parsed_by(parse_split))->capture_default_str();
   sub->add_option("--batch", a->batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
   sub->add_flag("--json", a->json, "Print one JSON object instead of a table");
 

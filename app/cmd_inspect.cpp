@@ -37,7 +37,7 @@ Command add_inspect(CLI::App& app) {
   sub->add_option("--checkpoint", a->checkpoint, "Checkpoint file")->required();
   sub->add_option("--data", a->data, "Data directory (default: $RELUNET_DATA or data/cifar-10-batches-bin)");
   sub->add_option("--split", a->split, "val | test | train (val/train: the split the run trained with)")
-      ->capture_default_str();
+      ->check(parsed_by(parse_split))->capture_default_str();
   sub->add_option("--near-dead", a->near_dead, "Nearly-dead threshold: fraction of images")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   sub->add_flag("--json", a->json, "Print one JSON object instead of the table");

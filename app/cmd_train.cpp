@@ -10,6 +10,22 @@
 namespace relunet::cli {
 namespace {
 constexpr int64_t kUnlimitedEpochs = 100000;
+
+// Options that cannot all take effect together are a mistake, not a preference to guess at.
+void reject_contradictions(const CLI::App& sub, const TrainOptions& o) {
+  const auto given = [&](const char* flag) { return sub.get_option(flag)->count() > 0; };
+  const ScheduleKind kind = o.schedule.kind;
+  for (const char* flag : {"--gamma", "--step-epochs"})
+    if (given(flag) && kind != ScheduleKind::Step)
+      throw CLI::ValidationError(flag, "applies only to --schedule step");
+  if (given("--warmup") && (kind == ScheduleKind::Constant || kind == ScheduleKind::Step))
+    throw CLI::ValidationError("--warmup", "applies only to --schedule cosine or one-cycle");
+  if (o.sgd.nesterov && o.sgd.momentum == 0)
+    throw CLI::ValidationError("--nesterov", "needs a --momentum above 0");
+  if (given("--near-dead") && !o.unit_stats)
+    throw CLI::ValidationError("--near-dead", "has no effect with --no-unit-stats");
+}
+
 }  // namespace
 
 Command add_train(CLI::App& app) {
@@ -20,46 +36,76 @@ Command add_train(CLI::App& app) {
   auto schedule = std::make_shared<std::string>("one-cycle");
   auto decay_mode = std::make_shared<std::string>("l2");
   TrainOptions& o = run->options;
-  sub->add_option("--model", o.model, "Model name in models/ or a model file path")->capture_default_str();
+  // The options that define a run, with where to_json(TrainOptions) keeps each value: a resumed
+  // run keeps its own values, so these are checked against them (trainer.hpp).
+  auto run_defining = std::make_shared<std::vector<std::pair<CLI::Option*, std::string>>>();
+  const auto defines = [&](CLI::Option* option, const char* pointer) {
+    run_defining->emplace_back(option, pointer);
+    return option;
+  };
+  defines(sub->add_option("--model", o.model, "Model name in models/ or a model file path"), "/model")
+      ->capture_default_str();
   sub->add_option("--data", *data, "Data directory (default: $RELUNET_DATA or data/cifar-10-batches-bin)");
   sub->add_option("--out", o.out_dir, "Run directory for metrics.jsonl and checkpoints (default: runs/MODEL)");
-  auto* epochs = sub->add_option("--epochs", o.epochs, "Epochs (with --time-budget: the maximum, if given)")
+  auto* epochs = defines(sub->add_option("--epochs", o.epochs,
+                                         "Epochs (with --time-budget: the maximum, if given)"),
+                         "/epochs")
+                     ->check(kPositive)->capture_default_str();
+  defines(sub->add_option("--batch", o.batch, "Batch size"), "/batch")
+      ->check(CLI::Range(1, 65536))->capture_default_str();
+  defines(sub->add_option("--lr", o.schedule.lr, "Peak learning rate"), "/schedule/lr")
       ->check(kPositive)->capture_default_str();
-  sub->add_option("--batch", o.batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
-  sub->add_option("--lr", o.schedule.lr, "Peak learning rate")->check(kPositive)->capture_default_str();
-  sub->add_option("--schedule", *schedule, "constant | step | cosine | one-cycle")->capture_default_str();
-  sub->add_option("--warmup", o.schedule.warmup,
-                  "Warm-up as a fraction of the run (default: 0.3 for one-cycle, else 0)")
+  defines(sub->add_option("--schedule", *schedule, "constant | step | cosine | one-cycle"), "/schedule/kind")
+      ->check(parsed_by(parse_schedule))->capture_default_str();
+  defines(sub->add_option("--warmup", o.schedule.warmup,
+                          "Warm-up as a fraction of the run (default: 0.3 for one-cycle, else 0)"),
+          "/schedule/warmup")
       ->check(CLI::Range(0.0, 1.0));
-  sub->add_option("--step-epochs", o.schedule.step_epochs, "step schedule: epochs between decays")
+  defines(sub->add_option("--step-epochs", o.schedule.step_epochs, "step schedule: epochs between decays"),
+          "/schedule/step_epochs")
       ->check(kPositive)->capture_default_str();
-  sub->add_option("--gamma", o.schedule.gamma, "step schedule: decay factor")->capture_default_str();
-  sub->add_option("--momentum", o.sgd.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  sub->add_flag("--nesterov", o.sgd.nesterov, "Nesterov momentum");
-  sub->add_option("--weight-decay", o.sgd.weight_decay, "Weight decay (weights only)")
-      ->check(kNonNegative)->capture_default_str();
-  sub->add_option("--decay-mode", *decay_mode, "l2 (added to the gradient) | decoupled")->capture_default_str();
-  sub->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon")
-      ->check(CLI::Range(0.0, 0.999))->capture_default_str();
-  sub->add_option("--activation", *activation,
-                  "Override hidden activations: relu | leaky-relu[:slope] | tanh | sigmoid | elu[:alpha]");
-  sub->add_option("--seed", o.seed, "Seed for initialisation, data order, augmentation, dropout")
+  defines(sub->add_option("--gamma", o.schedule.gamma, "step schedule: decay factor"), "/schedule/gamma")
       ->capture_default_str();
-  sub->add_option("--time-budget", o.time_budget_minutes,
-                  "Wall-clock budget in minutes: the epoch count is fitted to it")
-      ->check(kPositive);
-  sub->add_option("--val-size", o.val_size, "Validation images carved from the training set")
-      ->check(kNonNegative)->capture_default_str();
-  sub->add_option("--crop-pad", o.augment.crop_pad, "Random-crop padding in pixels (0: no crop)")
-      ->check(CLI::Range(0, 64))->capture_default_str();
-  sub->add_flag("!--no-flip", o.augment.flip, "Disable random horizontal flips");
-  sub->add_flag("!--no-unit-stats", o.unit_stats, "Disable live dead-unit statistics");
-  sub->add_option("--near-dead", o.near_dead, "Nearly-dead threshold: fraction of images")
+  defines(sub->add_option("--momentum", o.sgd.momentum, "SGD momentum"), "/sgd/momentum")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  sub->add_option("--stop-at-train-accuracy", o.stop_at_train_accuracy,
-                  "Stop after the first epoch whose training accuracy reaches this fraction")
+  defines(sub->add_flag("--nesterov", o.sgd.nesterov, "Nesterov momentum"), "/sgd/nesterov");
+  defines(sub->add_option("--weight-decay", o.sgd.weight_decay, "Weight decay (weights only)"),
+          "/sgd/weight_decay")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--decay-mode", *decay_mode, "l2 (added to the gradient) | decoupled"),
+          "/sgd/decay_mode")
+      ->check(parsed_by(parse_decay_mode))->capture_default_str();
+  defines(sub->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon"),
+          "/label_smoothing")
+      ->check(CLI::Range(0.0, 0.999))->capture_default_str();
+  defines(sub->add_option("--activation", *activation,
+                          "Override hidden activations: relu | leaky-relu[:slope] | tanh | sigmoid | elu[:alpha]"),
+          "/activation")
+      ->check(parsed_by(parse_activation));
+  defines(sub->add_option("--seed", o.seed, "Seed for initialisation, data order, augmentation, dropout"),
+          "/seed")
+      ->capture_default_str();
+  defines(sub->add_option("--time-budget", o.time_budget_minutes,
+                          "Wall-clock budget in minutes: the epoch count is fitted to it"),
+          "/time_budget_minutes")
+      ->check(kPositive);
+  defines(sub->add_option("--val-size", o.val_size, "Validation images carved from the training set"),
+          "/val_size")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--crop-pad", o.augment.crop_pad, "Random-crop padding in pixels (0: no crop)"),
+          "/crop_pad")
+      ->check(CLI::Range(0, 64))->capture_default_str();
+  defines(sub->add_flag("!--no-flip", o.augment.flip, "Disable random horizontal flips"), "/flip");
+  defines(sub->add_flag("!--no-unit-stats", o.unit_stats, "Disable live dead-unit statistics"), "/unit_stats");
+  defines(sub->add_option("--near-dead", o.near_dead, "Nearly-dead threshold: fraction of images"),
+          "/near_dead")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  defines(sub->add_option("--stop-at-train-accuracy", o.stop_at_train_accuracy,
+                          "Stop after the first epoch whose training accuracy reaches this fraction"),
+          "/stop_at_train_accuracy")
       ->check(CLI::Range(0.0, 1.0));
-  sub->add_flag("--resume", run->resume, "Continue the run in --out from its last.ckpt");
+  sub->add_flag("--resume", run->resume,
+                "Continue the run in --out from its last.ckpt, with the options it started with");
 
   return {sub, [=] {
             run->data_dir = resolve_data_dir(*data);
@@ -72,6 +118,9 @@ Command add_train(CLI::App& app) {
             opts.schedule.kind = parse_schedule(*schedule);
             opts.sgd.decay_mode = parse_decay_mode(*decay_mode);
             if (!activation->empty()) opts.activation = parse_activation(*activation);
+            for (const auto& [option, pointer] : *run_defining)
+              if (option->count() > 0) run->given_options.push_back({option->get_name(), pointer});
+            if (!run->resume) reject_contradictions(*sub, opts);
             train(*run);
             return 0;
           }};

@@ -24,6 +24,9 @@ Command add_classify(CLI::App& app);
 // CLI11's PositiveNumber, which prints the whole range of a double.
 extern const CLI::Validator kPositive;
 extern const CLI::Validator kNonNegative;
+// A check that runs `parse` on the value and reports what it throws ("--split: unknown split
+// 'x' (use train, val or test)"), so a bad choice is a command-line error naming the option.
+CLI::Validator parsed_by(std::function<void(const std::string&)> parse);
 
 // Where model files live: $RELUNET_MODELS if set, else the source tree's models/.
 std::string models_dir();

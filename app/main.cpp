@@ -1,6 +1,8 @@
 // relunet — train, evaluate and inspect AlexNet-style CNNs on oneDNN.
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -29,12 +31,30 @@ CLI::Validator number_check(bool allow_zero) {
 const CLI::Validator kPositive = number_check(false);
 const CLI::Validator kNonNegative = number_check(true);
 
+CLI::Validator parsed_by(std::function<void(const std::string&)> parse) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        try {
+          parse(text);
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "");
+}
+
 std::string models_dir() {
   if (const char* env = std::getenv("RELUNET_MODELS"); env && *env) return env;
   return RELUNET_MODELS_DIR;
 }
 
 }  // namespace relunet::cli
+
+namespace {
+// Exit codes: 1 for an error in the input or while running, 2 for a bad command line.
+constexpr int kUsageError = 2;
+}  // namespace
 
 int main(int argc, char** argv) {
   // Logs go to stderr so that stdout carries only results (tables, --json).
@@ -62,7 +82,7 @@ int main(int argc, char** argv) {
     }
     if (!known) {
       spdlog::error("unknown command '{}'; the commands are: {}", argv[1], names);
-      return 2;
+      return kUsageError;
     }
   }
   try {
@@ -71,7 +91,13 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // One line, like every other error, instead of CLI11's two.
+    std::string help = "relunet --help";
+    for (const auto& command : commands)
+      if (command.app->parsed()) help = "relunet " + command.app->get_name() + " --help";
+    spdlog::error("{} (see {})", e.what(), help);
+    return kUsageError;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -52,8 +53,10 @@ Process start_relunet(const fs::path& dir, std::vector<std::string> args,
 
 Output finish(const Process& p) {
   int status = 0;
-  if (waitpid(p.pid, &status, 0) != p.pid) throw std::runtime_error("waitpid failed");
+  rusage usage{};
+  if (wait4(p.pid, &status, 0, &usage) != p.pid) throw std::runtime_error("wait4 failed");
   Output o;
+  o.peak_rss_kib = usage.ru_maxrss;
   o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   o.out = read_bytes(p.out_file);
   o.err = read_bytes(p.err_file);

@@ -17,6 +17,7 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 struct Output {
   int exit_code = -1;  // 128 + signal number when killed by a signal
   std::string out, err;
+  long peak_rss_kib = 0;  // the process's peak resident memory
 };
 
 // A started relunet process writing its stdout and stderr to files in `dir`.

@@ -37,8 +37,10 @@ size_t count_records(const fs::path& path) {
     message += ": the file is empty";
   else if (found > kMaxFileBytes)
     message += ": extra bytes after the last record";
-  else
-    message += ": truncated, record " + std::to_string(whole) + " (0-based) is incomplete";
+  else  // a smaller file cannot tell a cut-off record from bytes appended after the last one
+    message += ": truncated, or extra bytes after the last record: record " +
+               std::to_string(whole) + " (0-based) has only " +
+               std::to_string(found % Cifar10::kRecordBytes) + " bytes";
   throw std::runtime_error(message);
 }
 

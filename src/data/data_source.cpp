@@ -37,6 +37,11 @@ std::unique_ptr<Dataset> open_dataset(const std::string& dir, SplitName split) {
                            "image folder (DIR/<class>/<images> or DIR/train/<class>/<images>)");
 }
 
+bool carves_validation(const Dataset& data) {
+  const auto* folder = dynamic_cast<const ImageFolder*>(&data);
+  return !folder || !folder->has_val_folder();
+}
+
 std::vector<size_t> split_indices(const Dataset& data, SplitName split, size_t val_size,
                                   uint64_t seed) {
   auto range = [](size_t begin, size_t end) {
@@ -45,10 +50,10 @@ std::vector<size_t> split_indices(const Dataset& data, SplitName split, size_t v
     return indices;
   };
   if (split == SplitName::Test) return range(0, data.size());
-  if (const auto* folder = dynamic_cast<const ImageFolder*>(&data);
-      folder && folder->has_val_folder())
-    return split == SplitName::Train ? range(0, folder->train_images())
-                                     : range(folder->train_images(), folder->size());
+  if (!carves_validation(data)) {
+    const size_t train_images = dynamic_cast<const ImageFolder&>(data).train_images();
+    return split == SplitName::Train ? range(0, train_images) : range(train_images, data.size());
+  }
   Split s = split_train_val(data.size(), val_size, seed);
   return split == SplitName::Train ? s.train : s.val;
 }

@@ -20,6 +20,10 @@ SplitName parse_split(const std::string& text);
 // told apart by its content. A missing data set is an error that says how to get it.
 std::unique_ptr<Dataset> open_dataset(const std::string& dir, SplitName split);
 
+// Whether split_indices() carves the validation images out of the training images (val_size
+// of them, chosen by seed): true except for an image folder with DIR/val.
+bool carves_validation(const Dataset& data);
+
 // The indices of `split` within the dataset open_dataset() returned for it. Test is everything.
 // Train and val are the seeded partition of the training images (val_size images for val),
 // except for an image folder with DIR/val: then val is those images, train the rest, and

@@ -17,8 +17,18 @@ Checkpoint checkpoint_of(Network& net, const Normalization& norm,
   return c;
 }
 
+void decode_train_state(const Checkpoint& c, const std::string& path,
+                        const std::function<void(const nlohmann::json&)>& decode) {
+  try {
+    decode(nlohmann::json::parse(c.train_state_json));
+  } catch (const std::exception& e) {  // JSON errors, and bad values the decoder refused
+    throw std::runtime_error(path + ": malformed training state: " + e.what());
+  }
+}
+
 LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx) {
   LoadedModel m;
+  m.path = path;
   m.checkpoint = load_checkpoint(path);
   const ModelSpec spec = parse_model(m.checkpoint.model_json, path + " (model definition)");
   if (static_cast<int64_t>(m.checkpoint.class_names.size()) != spec.classes)

@@ -90,6 +90,30 @@ RunState state_from_json(const nlohmann::json& j) {
   return s;
 }
 
+// How an option's value reads on the command line.
+std::string option_text(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_float()) return fmt::format("{:g}", value.get<double>());
+  return value.dump();
+}
+
+// A resumed run keeps the options it started with (`saved`): an option given again on the
+// command line must have the same value.
+void reject_changed_options(const TrainRun& run, const TrainOptions& saved,
+                            const std::string& last_path) {
+  const nlohmann::json asked = to_json(run.options), kept = to_json(saved);
+  for (const GivenOption& given : run.given_options) {
+    const nlohmann::json::json_pointer at(given.pointer);
+    if (asked.at(at) == kept.at(at)) continue;
+    const bool flag = kept.at(at).is_boolean();  // given, so the run was made without it
+    throw std::runtime_error(
+        last_path + " continues a run made " +
+        (flag ? "without " + given.flag : "with " + given.flag + " " + option_text(kept.at(at))) +
+        ": leave out " + given.flag + (flag ? "" : " " + option_text(asked.at(at))) +
+        " (a resumed run keeps its options), or start a new run with another --out");
+  }
+}
+
 // Seconds per training step and per inference batch (medians, robust to a busy moment), timed
 // on one batch without optimiser steps.
 struct StepTimes {
@@ -144,14 +168,16 @@ double train(const TrainRun& run) {
     if (!fs::exists(last_path))
       throw std::runtime_error("cannot resume: " + last_path + " does not exist");
     resumed = load_checkpoint(last_path);
-    const auto j = nlohmann::json::parse(resumed->train_state_json);
-    opts = train_options_from_json(j.at("options"));
+    decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
+      opts = train_options_from_json(j.at("options"));
+      state = state_from_json(j);
+    });
     opts.out_dir = out;
-    state = state_from_json(j);
-    spdlog::info("resuming {} in epoch {} after batch {} (step {})", last_path, state.epoch + 1,
-                 state.partial.batch, state.step);
+    reject_changed_options(run, opts, last_path);
+  } else if (fs::exists(last_path)) {
+    throw std::runtime_error(out + " already holds a run (" + last_path +
+                             "): continue it with --resume, or choose another --out");
   }
-  fs::create_directories(out);
 
   ModelSpec spec = resumed ? parse_model(resumed->model_json, last_path)
                            : load_model(opts.model, run.models_dir);
@@ -159,12 +185,31 @@ double train(const TrainRun& run) {
 
   const auto train_data = open_dataset(run.data_dir, SplitName::Train);
   if (static_cast<int64_t>(train_data->class_names().size()) != spec.classes)
-    throw std::runtime_error("model '" + spec.name + "' has " + std::to_string(spec.classes) +
-                             " classes but the data set has " +
-                             std::to_string(train_data->class_names().size()));
+    throw std::runtime_error("the data set in " + run.data_dir + " has " +
+                             std::to_string(train_data->class_names().size()) +
+                             " classes but the model " +
+                             (resumed ? "of " + last_path : opts.model) + " has " +
+                             std::to_string(spec.classes));
+  const bool carves_val = carves_validation(*train_data);
+  if (carves_val && static_cast<size_t>(opts.val_size) >= train_data->size())
+    throw std::runtime_error("--val-size " + std::to_string(opts.val_size) +
+                             " leaves no training images: the data set in " + run.data_dir +
+                             " has " + std::to_string(train_data->size()));
   const auto train_idx = split_indices(*train_data, SplitName::Train, opts.val_size, opts.seed);
   const auto val_idx = split_indices(*train_data, SplitName::Val, opts.val_size, opts.seed);
+  if (train_idx.size() < static_cast<size_t>(opts.batch))
+    throw std::runtime_error("--batch " + std::to_string(opts.batch) + " is more than the " +
+                             std::to_string(train_idx.size()) + " training images in " +
+                             run.data_dir + (carves_val ? " (after --val-size)" : ""));
   const Normalization norm = resumed ? resumed->norm : compute_normalization(*train_data, train_idx);
+  if (resumed) {
+    spdlog::info("resuming {} in epoch {} after batch {} (step {})", last_path, state.epoch + 1,
+                 state.partial.batch, state.step);
+  } else {
+    // A bad validation image fails the run now, before anything is written, instead of at the
+    // first validation (the normalisation pass has decoded every training image).
+    for (size_t i : val_idx) train_data->image(i);
+  }
 
   const int batch_size = static_cast<int>(opts.batch);
   const LoaderOptions train_lo{batch_size, int(spec.input.h), int(spec.input.w), opts.augment, true, true, opts.seed};
@@ -172,9 +217,6 @@ double train(const TrainRun& run) {
   BatchLoader train_loader(*train_data, train_idx, norm, train_lo);
   BatchLoader val_loader(*train_data, val_idx, norm, val_lo);
   const int64_t steps_per_epoch = train_loader.batches_per_epoch();
-  if (steps_per_epoch == 0)
-    throw std::runtime_error("the training split has fewer images than one batch (" +
-                             std::to_string(opts.batch) + ")");
 
   Context ctx;
   Network net(spec, opts.batch, true, opts.seed, ctx);
@@ -207,6 +249,8 @@ double train(const TrainRun& run) {
     import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
   }
 
+  // Every input has been checked: only now does the run directory come into existence.
+  fs::create_directories(out);
   MetricsLog metrics(out + "/metrics.jsonl", state.epoch);
   const auto save = [&](const std::string& path, bool with_optimizer) {
     Checkpoint c = checkpoint_of(net, norm, train_data->class_names());

@@ -1,0 +1,746 @@
+// test_bad_inputs.cpp — the bad inputs of issue #5 through the relunet binary, one parameterised
+// case each: data, checkpoints, model files and command lines. Every case must end in a one-line
+// error naming the file (or option) and what is wrong, the exit code for its kind (1: bad input,
+// 2: bad command line), and nothing written: no run directory, metrics, checkpoint or CSV file,
+// nothing on stdout. Then the odd inputs that must work instead: 1x1, grey, 16-bit and 4-channel
+// images, a 20000x20000 JPEG (in bounded memory) and a stray text file among the images.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "io/checkpoint.hpp"
+#include "test_files.hpp"
+
+namespace {
+
+using namespace relunet::test;
+namespace fs = std::filesystem;
+using Args = std::vector<std::string>;
+
+// ---- Good inputs, which the cases damage copies of -----------------------------------------------
+
+constexpr int kRecordBytes = 3073;      // CIFAR-10: label byte + 32x32 planar RGB
+constexpr int kRecordsPerFile = 16;     // 5 files: 80 training images
+constexpr const char* kValSize = "16";  // what the good run and every train command carve off
+
+// Random CIFAR-10 records with labels 0-9.
+std::string cifar_records(int count, std::mt19937& rng) {
+  std::string bytes(size_t(count) * kRecordBytes, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = char(i % kRecordBytes == 0 ? rng() % 10 : rng() % 256);
+  return bytes;
+}
+
+class Scratch {
+ public:
+  Scratch() {
+    std::string pattern = ::testing::TempDir() + "relunet_bad_inputs_XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
+    root_ = pattern;
+    std::mt19937 rng(5);
+    for (int file = 1; file <= 5; ++file)
+      write_bytes(cifar() / ("data_batch_" + std::to_string(file) + ".bin"),
+                  cifar_records(kRecordsPerFile, rng));
+    write_bytes(cifar() / "test_batch.bin", cifar_records(kRecordsPerFile, rng));
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+  const fs::path& root() const { return root_; }
+  fs::path cifar() const { return root_ / "cifar"; }
+
+  // A finished one-epoch run of the tiny model on cifar(), trained the first time it is asked for.
+  const fs::path& run() {
+    if (run_.empty()) {
+      const fs::path dir = root_ / "good-run";
+      const Output o = run_relunet(root_, {"train", "--model", "tiny", "--data", cifar(), "--epochs",
+                                           "1", "--val-size", kValSize, "--batch", "16", "--out", dir});
+      if (o.exit_code != 0) throw std::runtime_error("the good run failed:\n" + o.err);
+      run_ = dir;
+    }
+    return run_;
+  }
+  fs::path checkpoint() { return run() / "last.ckpt"; }
+
+ private:
+  fs::path root_, run_;
+};
+
+Scratch& scratch() {
+  static const auto instance = std::make_unique<Scratch>();
+  return *instance;
+}
+
+// ---- Commands --------------------------------------------------------------------------------
+
+Args train_on(const fs::path& data, const fs::path& dir, const Args& extra = {}) {
+  Args args = {"train", "--model", "tiny",   "--data", data,       "--epochs",
+               "1",     "--val-size", kValSize, "--batch", "16", "--out", dir / "run"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+// `args` with the value of `flag` replaced (an option may be given once only).
+Args with(Args args, const std::string& flag, const std::string& value) {
+  const auto at = std::find(args.begin(), args.end(), flag);
+  if (at == args.end()) throw std::logic_error(flag + " is not in the command");
+  *(at + 1) = value;
+  return args;
+}
+Args train_model(const fs::path& model_file, const fs::path& dir) {
+  return with(train_on(scratch().cifar(), dir), "--model", model_file);
+}
+// A model file with a 3x32x32 input and `classes` classes around `layers`.
+fs::path model_file(const fs::path& dir, const std::string& layers, int classes = 10) {
+  write_bytes(dir / "model.json",
+              R"({"name": "t", "input": {"channels": 3, "height": 32, "width": 32}, "classes": )" +
+                  std::to_string(classes) + R"(, "layers": [)" + layers + "]}");
+  return dir / "model.json";
+}
+// Training on a small image folder of two classes (cat, dog).
+Args train_on_folder(const fs::path& images, const fs::path& dir) {
+  Args args = with(train_on(images, dir), "--model", model_file(dir, R"({"type": "fc", "units": 2})", 2));
+  return with(with(args, "--val-size", "1"), "--batch", "2");
+}
+Args eval_with(const fs::path& checkpoint, const fs::path& data = scratch().cifar()) {
+  return {"eval", "--checkpoint", checkpoint, "--data", data, "--split", "test", "--json"};
+}
+Args inspect_with(const fs::path& checkpoint, const fs::path& dir) {
+  return {"inspect", "--checkpoint", checkpoint, "--data", scratch().cifar(), "--split", "test",
+          "--csv",   dir / "units.csv"};
+}
+Args resume_in(const fs::path& dir, const Args& extra = {}) {
+  Args args = {"train", "--resume", "--out", dir / "run", "--data", scratch().cifar()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// ---- Damaged copies --------------------------------------------------------------------------
+
+fs::path copy_cifar(const fs::path& dir) {
+  fs::copy(scratch().cifar(), dir / "data");
+  return dir / "data";
+}
+
+// A copy of the good run in dir/run, whose last.ckpt `damage` may then change.
+void copy_run(const fs::path& dir) { fs::copy(scratch().run(), dir / "run"); }
+
+void write_image(const fs::path& path, const cv::Mat& image) {
+  fs::create_directories(path.parent_path());
+  if (!cv::imwrite(path.string(), image)) throw std::runtime_error("cannot write " + path.string());
+}
+
+// An image folder `root`/<class>/{0,1}.png, 8x8 noise.
+void write_image_folder(const fs::path& root, const std::vector<std::string>& classes) {
+  cv::Mat image(8, 8, CV_8UC3);
+  for (const std::string& name : classes)
+    for (int i = 0; i < 2; ++i) {
+      cv::randu(image, 0, 256);
+      write_image(root / name / (std::to_string(i) + ".png"), image);
+    }
+}
+
+std::string jpeg_bytes(int side) {
+  std::vector<uchar> bytes;
+  cv::Mat image(side, side, CV_8UC3);
+  cv::randu(image, 0, 256);
+  cv::imencode(".jpg", image, bytes);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// An 8x8 baseline JPEG whose frame header claims 20000x20000 pixels (libjpeg fills in the rest).
+std::string huge_jpeg_bytes() {
+  std::string jpeg = jpeg_bytes(8);
+  const size_t frame = jpeg.find("\xFF\xC0");
+  if (frame == std::string::npos) throw std::runtime_error("no baseline frame header");
+  jpeg.replace(frame + 5, 4, "\x4E\x20\x4E\x20");  // height, width: 20000 big-endian
+  return jpeg;
+}
+
+// A 2x2 PNG whose header claims 20000x20000 pixels.
+std::string huge_png_bytes() {
+  std::vector<uchar> bytes;
+  cv::imencode(".png", cv::Mat(2, 2, CV_8UC3, cv::Scalar::all(0)), bytes);
+  std::string png(bytes.begin(), bytes.end());
+  png.replace(16, 8, std::string("\0\0\x4E\x20\0\0\x4E\x20", 8));  // IHDR width, height
+  return png;
+}
+
+uint64_t read_u64(const std::string& bytes, size_t at) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | uint8_t(bytes.at(at + i));
+  return v;
+}
+void write_u64(std::string& bytes, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i) bytes.at(at + i) = char(v >> (8 * i));
+}
+
+// The offset of section `tag`'s header in a checkpoint file (magic, version, then sections of
+// tag, u64 length, payload), found by walking the headers as the format defines them.
+size_t section_at(const std::string& file, const std::string& tag) {
+  for (size_t at = 12; at + 12 <= file.size(); at += 12 + read_u64(file, at + 4))
+    if (file.compare(at, 4, tag) == 0) return at;
+  throw std::runtime_error("no section '" + tag + "'");
+}
+
+// Rewrites the trailing crc32 so that an edit is not caught as corruption.
+void fix_crc(std::string& file) {
+  const uLong crc = crc32_z(crc32_z(0, nullptr, 0),
+                            reinterpret_cast<const Bytef*>(file.data()), file.size() - 4);
+  for (int i = 0; i < 4; ++i) file[file.size() - 4 + i] = char(crc >> (8 * i));
+}
+
+// The good checkpoint with `edit` applied to its bytes, written to dir/bad.ckpt.
+fs::path edited_checkpoint(const fs::path& dir, const std::function<void(std::string&)>& edit) {
+  std::string file = read_bytes(scratch().checkpoint());
+  edit(file);
+  write_bytes(dir / "bad.ckpt", file);
+  return dir / "bad.ckpt";
+}
+
+// The good checkpoint decoded, changed by `edit` and saved validly (checksum and all) to `path`.
+fs::path rewritten_checkpoint(const fs::path& path,
+                              const std::function<void(relunet::Checkpoint&)>& edit) {
+  relunet::Checkpoint c = relunet::load_checkpoint(scratch().checkpoint());
+  edit(c);
+  relunet::save_checkpoint(c, path);
+  return path;
+}
+
+// ---- The cases -------------------------------------------------------------------------------
+
+struct Case {
+  std::string name;
+  // Writes the bad input into `dir`, the case's own empty directory, and returns the command;
+  // whatever the command writes must go into `dir` too.
+  std::function<Args(const fs::path& dir)> make;
+  // What the one-line error must contain; "{dir}" stands for the case's directory and "{ckpt}"
+  // for the good checkpoint.
+  std::vector<std::string> mentions;
+  int exit_code = 1;
+};
+
+const int kUsage = 2;
+
+const std::vector<Case> kCases = {
+    // ---- Data: CIFAR-10 files
+    {"MissingDataDirectory", [](const fs::path& d) { return train_on(d / "nowhere", d); },
+     {"{dir}/nowhere", "does not exist", "scripts/get-cifar10.sh"}},
+    {"MissingBatchFile",
+     [](const fs::path& d) {
+       fs::remove(copy_cifar(d) / "data_batch_4.bin");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_4.bin", "is missing"}},
+    {"MissingTestBatch",
+     [](const fs::path& d) {
+       fs::remove(copy_cifar(d) / "test_batch.bin");
+       return eval_with(scratch().checkpoint(), d / "data");
+     },
+     {"{dir}/data/test_batch.bin", "is missing"}},
+    {"TruncatedBatchFile",
+     [](const fs::path& d) {
+       fs::resize_file(copy_cifar(d) / "data_batch_3.bin", 5 * kRecordBytes + 100);
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_3.bin", "truncated", "record 5 (0-based) has only 100 bytes"}},
+    {"ExtraBytesInBatchFile",
+     [](const fs::path& d) {
+       const fs::path file = copy_cifar(d) / "data_batch_2.bin";
+       write_bytes(file, read_bytes(file) + "xyz");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_2.bin", "extra bytes after the last record"}},
+    {"EmptyBatchFile",
+     [](const fs::path& d) {
+       write_bytes(copy_cifar(d) / "data_batch_5.bin", "");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_5.bin", "empty"}},
+    {"LabelTen",
+     [](const fs::path& d) {
+       const fs::path file = copy_cifar(d) / "data_batch_2.bin";
+       std::string bytes = read_bytes(file);
+       bytes[7 * kRecordBytes] = 10;
+       write_bytes(file, bytes);
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_2.bin", "record 7 (0-based) has label 10"}},
+    {"Label255",
+     [](const fs::path& d) {
+       const fs::path file = copy_cifar(d) / "test_batch.bin";
+       std::string bytes = read_bytes(file);
+       bytes[0] = char(255);
+       write_bytes(file, bytes);
+       return eval_with(scratch().checkpoint(), d / "data");
+     },
+     {"{dir}/data/test_batch.bin", "record 0 (0-based) has label 255"}},
+    {"ClassNamesFileWithNineNames",
+     [](const fs::path& d) {
+       write_bytes(copy_cifar(d) / "batches.meta.txt", "a\nb\nc\nd\ne\nf\ng\nh\ni\n");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/batches.meta.txt", "9 names, expected 10"}},
+
+    // ---- Data: image folders
+    {"EmptyImageFolder",
+     [](const fs::path& d) {
+       fs::create_directories(d / "images");
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images", "neither CIFAR-10", "nor an image folder"}},
+    {"TrainFolderWithoutClasses",
+     [](const fs::path& d) {
+       fs::create_directories(d / "images/train");
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/train has no class folders"}},
+    {"ClassFolderWithoutImages",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat", "dog"});
+       write_bytes(d / "images/emu/readme.txt", "no pictures yet");
+       return train_on_folder(d / "images", d);
+     },
+     {"class folder {dir}/images/emu has no image files"}},
+    {"ValidationClassWithoutTrainingFolder",
+     [](const fs::path& d) {
+       write_image_folder(d / "images/train", {"cat", "dog"});
+       write_image_folder(d / "images/val", {"cat", "zebra"});
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/val/zebra is not one of the 2 classes"}},
+    {"TextFileWithAnImageName",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat", "dog"});
+       write_bytes(d / "images/dog/photo.png", "this is not a PNG\n");
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/dog/photo.png: not an image file"}},
+    {"ZeroByteImage",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat", "dog"});
+       write_bytes(d / "images/cat/empty.jpg", "");
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/cat/empty.jpg: empty file (0 bytes)"}},
+    {"TruncatedJpeg",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat", "dog"});
+       const std::string jpeg = jpeg_bytes(64);
+       write_bytes(d / "images/cat/cut.jpg", jpeg.substr(0, jpeg.size() * 2 / 3));
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/cat/cut.jpg: truncated JPEG"}},
+    // Validation images are decoded only after training starts, yet the run is refused up front.
+    {"TruncatedJpegAmongValidationImages",
+     [](const fs::path& d) {
+       write_image_folder(d / "images/train", {"cat", "dog"});
+       write_image_folder(d / "images/val", {"cat", "dog"});
+       const std::string jpeg = jpeg_bytes(64);
+       write_bytes(d / "images/val/dog/cut.jpg", jpeg.substr(0, jpeg.size() / 2));
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/val/dog/cut.jpg: truncated JPEG"}},
+    // Only JPEG decodes reduced: a huge image of another format is refused before it is decoded.
+    {"HugePngIsRefused",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat", "dog"});
+       write_bytes(d / "images/dog/huge.png", huge_png_bytes());
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images/dog/huge.png: PNG image of 20000x20000 pixels is over the limit"}},
+    {"ClassifyZeroByteImage",
+     [](const fs::path& d) {
+       write_bytes(d / "empty.png", "");
+       return Args{"classify", "--checkpoint", scratch().checkpoint(), d / "empty.png", "--json"};
+     },
+     {"{dir}/empty.png: empty file (0 bytes)"}},
+    {"ClassifyMissingImage",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", scratch().checkpoint(), d / "missing.jpg"};
+     },
+     {"{dir}/missing.jpg"}},
+    {"DataWithAnotherClassCount",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat", "dog", "emu"});
+       return Args{"eval",  "--checkpoint", scratch().checkpoint(), "--data",
+                   d / "images", "--split",    "val",                "--json"};
+     },
+     {"the data set in {dir}/images has 3 classes but {ckpt} has 10"}},
+    {"DataTooSmallForTheCheckpointsValidationSplit",
+     [](const fs::path& d) {
+       const fs::path data = copy_cifar(d);
+       for (int file = 1; file <= 5; ++file)
+         fs::resize_file(data / ("data_batch_" + std::to_string(file) + ".bin"), 3 * kRecordBytes);
+       return Args{"eval", "--checkpoint", scratch().checkpoint(), "--data", data, "--split", "val"};
+     },
+     {"the data set in {dir}/data has 15 training images, too few for the 16-image validation "
+      "split of {ckpt}"}},
+
+    // ---- Checkpoints
+    {"MissingCheckpoint", [](const fs::path& d) { return eval_with(d / "none.ckpt"); },
+     {"{dir}/none.ckpt", "No such file"}},
+    {"CheckpointIsADirectory", [](const fs::path& d) { return eval_with(d); },
+     {"{dir}", "not a regular file"}},
+    {"EmptyCheckpoint",
+     [](const fs::path& d) { return eval_with(edited_checkpoint(d, [](std::string& f) { f.clear(); })); },
+     {"{dir}/bad.ckpt", "truncated while reading the magic bytes"}},
+    {"WrongMagic",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.replace(0, 4, "PK\x03\x04"); }));
+     },
+     {"{dir}/bad.ckpt", "not a relunet checkpoint"}},
+    {"NewerVersion",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) {
+         f[8] = 2;
+         fix_crc(f);
+       }));
+     },
+     {"{dir}/bad.ckpt", "written by a newer relunet (format 2"}},
+    {"FlippedByteInTheParameters",
+     [](const fs::path& d) {
+       return inspect_with(edited_checkpoint(d, [](std::string& f) { f[section_at(f, "PARM") + 99] ^= 4; }), d);
+     },
+     {"{dir}/bad.ckpt", "checksum mismatch"}},
+    {"FlippedByteInTheChecksum",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint",
+                   edited_checkpoint(d, [](std::string& f) { f.back() ^= 1; }),
+                   RELUNET_SOURCE_DIR "/models/samples"};
+     },
+     {"{dir}/bad.ckpt", "checksum mismatch"}},
+    {"FlippedByteInTheLastCheckpointOfARun",
+     [](const fs::path& d) {
+       copy_run(d);
+       std::string file = read_bytes(d / "run/last.ckpt");
+       file[file.size() / 3] ^= 0x40;
+       write_bytes(d / "run/last.ckpt", file);
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt", "checksum mismatch"}},
+    // Truncation exactly at each section boundary: the file ends where section TAG would start.
+    {"TruncatedBeforeNORM",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "NORM")); }));
+     },
+     {"{dir}/bad.ckpt", "truncated"}},
+    {"TruncatedBeforeCLAS",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "CLAS")); }));
+     },
+     {"{dir}/bad.ckpt", "truncated"}},
+    {"TruncatedBeforePARM",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "PARM")); }));
+     },
+     {"{dir}/bad.ckpt", "truncated"}},
+    {"TruncatedBeforeOPTM",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "OPTM")); }));
+     },
+     {"{dir}/bad.ckpt", "truncated"}},
+    {"TruncatedBeforeTRST",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "TRST")); }));
+     },
+     {"{dir}/bad.ckpt", "truncated"}},
+    {"TruncatedBeforeTheChecksum",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "CRC ")); }));
+     },
+     {"{dir}/bad.ckpt", "truncated: the final 'CRC ' section is missing"}},
+    {"TruncatedInsideTheParameters",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "PARM") + 500); }));
+     },
+     {"{dir}/bad.ckpt", "truncated while reading the payload of section 'PARM'"}},
+    {"AbsurdSectionLength",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) { write_u64(f, section_at(f, "MODL") + 4, 1ull << 62); }));
+     },
+     {"{dir}/bad.ckpt", "section 'MODL' (needs 4611686018427387904 bytes"}},
+    {"AbsurdTensorCount",
+     [](const fs::path& d) {
+       return eval_with(edited_checkpoint(d, [](std::string& f) {
+         write_u64(f, section_at(f, "PARM") + 12, 1ull << 60);
+         fix_crc(f);
+       }));
+     },
+     {"{dir}/bad.ckpt", "section 'PARM'", "tensor count is 1152921504606846976"}},
+    {"CheckpointForAnotherModel",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+         nlohmann::json model = nlohmann::json::parse(c.model_json);
+         model["layers"][0]["filters"] = 4;  // the parameters are those of 8 filters
+         c.model_json = model.dump();
+       }));
+     },
+     {"{dir}/bad.ckpt", "has shape", "this model needs"}},
+    {"CheckpointForAnotherClassCount",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt",
+                                             [](relunet::Checkpoint& c) { c.class_names.pop_back(); }));
+     },
+     {"{dir}/bad.ckpt", "the model has 10 classes but the checkpoint names 9"}},
+    {"MalformedTrainingState",
+     [](const fs::path& d) {
+       copy_run(d);
+       rewritten_checkpoint(d / "run/last.ckpt",
+                            [](relunet::Checkpoint& c) { c.train_state_json = R"({"epoch": 1})"; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state", "options"}},
+
+    // ---- Model files
+    {"MissingModelFile", [](const fs::path& d) { return train_model(d / "none.json", d); },
+     {"model file not found: {dir}/none.json"}},
+    {"ModelFileNotJson",
+     [](const fs::path& d) {
+       write_bytes(d / "model.json", "{\"name\": \"t\",\n");
+       return train_model(d / "model.json", d);
+     },
+     {"{dir}/model.json: line 2", "invalid JSON"}},
+    {"UnknownLayerType",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "convolution", "filters": 4}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 1", "unknown layer type \"convolution\""}},
+    {"MissingField",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "conv", "kernel": 3}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 1 (\"conv1\"): field \"filters\": missing"}},
+    {"NegativeSize",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "conv", "filters": -8, "kernel": 3}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 1 (\"conv1\"): field \"filters\": must be a positive integer"}},
+    {"ZeroSize",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "fc", "units": 0}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 1 (\"fc1\"): field \"units\": must be a positive integer"}},
+    {"KernelBiggerThanItsInput",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "conv", "filters": 4, "kernel": 40}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 1 (\"conv1\"): field \"kernel\": 40 is larger than the padded input"}},
+    {"FcSizeMismatch",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "fc", "units": 64}, {"type": "relu"}, {"type": "fc", "units": 12})"), d);
+     },
+     {"{dir}/model.json: layer 3 (\"fc2\"): field \"units\": the last layer has 12 units but the "
+      "model has 10 classes"}},
+    {"UnknownActivation",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "fc", "units": 8}, {"type": "swish"}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 2", "unknown layer type \"swish\""}},
+    {"ModelForAnotherClassCount",
+     [](const fs::path& d) { return train_model(model_file(d, R"({"type": "fc", "units": 5})", 5), d); },
+     {"the data set in ", "has 10 classes but the model {dir}/model.json has 5"}},
+    {"BenchWithABadModelFile",
+     [](const fs::path& d) {
+       return Args{"bench", "--model", model_file(d, R"({"type": "fc", "units": 10, "bias": 1})")};
+     },
+     {"{dir}/model.json: layer 1 (\"fc1\"): field \"bias\": must be true or false"}},
+
+    // ---- Command lines
+    {"UnknownCommand", [](const fs::path&) { return Args{"trian"}; },
+     {"unknown command 'trian'", "train, eval"}, kUsage},
+    {"UnknownFlag", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--learning-rate", "1"}); },
+     {"--learning-rate"}, kUsage},
+    {"RequiredOptionMissing", [](const fs::path&) { return Args{"eval", "--split", "val"}; },
+     {"--checkpoint is required"}, kUsage},
+    {"NotANumber", [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--epochs", "three"); },
+     {"--epochs: 'three' is not a number"}, kUsage},
+    {"NegativeNumber", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--lr", "-0.1"}); },
+     {"--lr: must be positive, got -0.1"}, kUsage},
+    {"NumberOutOfRange", [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--batch", "0"); },
+     {"--batch", "0 not in range"}, kUsage},
+    {"UnknownSplit",
+     [](const fs::path&) { return Args{"eval", "--checkpoint", scratch().checkpoint(), "--split", "holdout"}; },
+     {"--split: unknown split 'holdout'"}, kUsage},
+    {"UnknownSchedule", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--schedule", "linear"}); },
+     {"--schedule: unknown schedule 'linear'"}, kUsage},
+    {"UnknownActivationOption",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--activation", "swish"}); },
+     {"--activation: unknown activation \"swish\""}, kUsage},
+    // Contradictory options.
+    {"GammaWithoutTheStepSchedule",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--schedule", "cosine", "--gamma", "0.5"}); },
+     {"--gamma: applies only to --schedule step"}, kUsage},
+    {"WarmupWithTheConstantSchedule",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--schedule", "constant", "--warmup", "0.1"}); },
+     {"--warmup: applies only to --schedule cosine or one-cycle"}, kUsage},
+    {"NesterovWithoutMomentum",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--nesterov", "--momentum", "0"}); },
+     {"--nesterov: needs a --momentum above 0"}, kUsage},
+    {"NearDeadWithoutUnitStatistics",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--no-unit-stats", "--near-dead", "0.1"}); },
+     {"--near-dead: has no effect with --no-unit-stats"}, kUsage},
+    {"ValidationSplitAsLargeAsTheData",
+     [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--val-size", "80"); },
+     {"--val-size 80 leaves no training images: the data set in", "has 80"}},
+    {"BatchLargerThanTheTrainingSplit",
+     [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--batch", "65"); },
+     {"--batch 65 is more than the 64 training images in"}},
+    {"ResumeWithoutACheckpoint", [](const fs::path& d) { return resume_in(d); },
+     {"cannot resume: {dir}/run/last.ckpt does not exist"}},
+    {"ResumeWithAnotherModel",
+     [](const fs::path& d) {
+       copy_run(d);
+       return resume_in(d, {"--model", "alexnet-cifar"});
+     },
+     {"{dir}/run/last.ckpt continues a run made with --model tiny: leave out --model alexnet-cifar"}},
+    {"ResumeWithOtherEpochs",
+     [](const fs::path& d) {
+       copy_run(d);
+       return resume_in(d, {"--epochs", "3"});
+     },
+     {"{dir}/run/last.ckpt continues a run made with --epochs 1: leave out --epochs 3"}},
+    {"ResumeWithAnotherLearningRate",
+     [](const fs::path& d) {
+       copy_run(d);
+       return resume_in(d, {"--lr", "0.02", "--model", "tiny"});  // the model is the run's own
+     },
+     {"{dir}/run/last.ckpt continues a run made with --lr 0.1: leave out --lr 0.02"}},
+    {"ResumeWithAFlagTheRunWasMadeWithout",
+     [](const fs::path& d) {
+       copy_run(d);
+       return resume_in(d, {"--no-flip"});
+     },
+     {"{dir}/run/last.ckpt continues a run made without --no-flip"}},
+    {"NewRunIntoTheDirectoryOfAnother",
+     [](const fs::path& d) {
+       copy_run(d);
+       return train_on(scratch().cifar(), d);
+     },
+     {"{dir}/run already holds a run ({dir}/run/last.ckpt): continue it with --resume"}},
+};
+
+// Every directory and regular file under `dir` (path relative to it -> size and checksum).
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> entries;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    std::string& summary = entries[fs::relative(entry.path(), dir).string()];
+    if (entry.is_directory()) {
+      summary = "directory";
+      continue;
+    }
+    const std::string bytes = read_bytes(entry.path());
+    const uLong crc = crc32_z(crc32_z(0, nullptr, 0), reinterpret_cast<const Bytef*>(bytes.data()),
+                              bytes.size());
+    summary = std::to_string(bytes.size()) + " bytes, crc32 " + std::to_string(crc);
+  }
+  return entries;
+}
+
+// `text` with "{dir}" replaced by `dir` and "{ckpt}" by the good checkpoint.
+std::string with_paths(std::string text, const fs::path& dir) {
+  const auto replace = [&](const std::string& key, const std::function<std::string()>& value) {
+    for (size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value());
+  };
+  replace("{dir}", [&] { return dir.string(); });
+  replace("{ckpt}", [] { return scratch().checkpoint().string(); });
+  return text;
+}
+
+// Test names and failure messages show the case's name instead of its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class BadInput : public ::testing::TestWithParam<Case> {};
+
+TEST_P(BadInput, OneLineErrorNamingTheProblemAndNothingWritten) {
+  const Case& c = GetParam();
+  const fs::path dir = scratch().root() / c.name, logs = scratch().root() / (c.name + "-logs");
+  fs::create_directories(dir);
+  fs::create_directories(logs);
+  const Args args = c.make(dir);
+  const auto before = snapshot(dir);
+
+  const Output o = run_relunet(logs, args);
+  EXPECT_EQ(o.exit_code, c.exit_code) << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << "not one line:\n" << o.err;
+  for (const std::string& mention : c.mentions) {
+    const std::string expected = with_paths(mention, dir);
+    EXPECT_NE(o.err.find(expected), std::string::npos) << "'" << expected << "' missing from:\n" << o.err;
+  }
+  EXPECT_EQ(o.out, "") << "nothing on stdout";
+  EXPECT_EQ(snapshot(dir), before) << "the command changed or added files in " << dir;
+}
+
+INSTANTIATE_TEST_SUITE_P(Issue5, BadInput, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+// ---- Odd inputs that must work -----------------------------------------------------------------
+
+// Two classes of images in every odd shape: 1x1, grey, 16-bit colour and grey, 4-channel (8- and
+// 16-bit), a grey JPEG, a 20000x20000 JPEG, and a text file that is skipped with a warning.
+TEST(OddInputs, AreAcceptedConvertedAndClassifiedInBoundedMemory) {
+  const fs::path dir = scratch().root() / "odd", images = dir / "images";
+  cv::Mat colour(12, 10, CV_8UC3), grey(9, 13, CV_8UC1), deep(7, 7, CV_16UC3), deep_grey(6, 5, CV_16UC1),
+      alpha(8, 8, CV_8UC4), deep_alpha(5, 9, CV_16UC4);
+  for (cv::Mat* m : {&colour, &grey, &alpha}) cv::randu(*m, 0, 256);
+  for (cv::Mat* m : {&deep, &deep_grey, &deep_alpha}) cv::randu(*m, 0, 65536);
+  const std::vector<std::pair<std::string, cv::Mat>> odd = {
+      {"a/one-pixel.png", cv::Mat(1, 1, CV_8UC3, cv::Scalar(10, 200, 30))},
+      {"a/grey.png", grey},
+      {"a/deep.png", deep},
+      {"a/deep-grey.png", deep_grey},
+      {"b/alpha.png", alpha},
+      {"b/deep-alpha.png", deep_alpha},
+      {"b/grey.jpg", grey},
+      {"b/colour.bmp", colour}};
+  for (const auto& [name, image] : odd) write_image(images / name, image);
+  write_bytes(images / "b/huge.jpg", huge_jpeg_bytes());
+  write_bytes(images / "a/notes.txt", "taken on a rainy day");
+  write_bytes(dir / "model.json", R"({"name": "odd", "input": {"channels": 3, "height": 16, "width": 16},
+    "classes": 2, "layers": [{"type": "conv", "filters": 4, "kernel": 3, "pad": 1}, {"type": "relu"},
+    {"type": "maxpool", "kernel": 2}, {"type": "fc", "units": 2}]})");
+
+  const Output trained =
+      run_relunet(dir, {"train", "--model", dir / "model.json", "--data", images, "--epochs", "2",
+                        "--val-size", "3", "--batch", "2", "--out", dir / "run"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_NE(trained.err.find("skipped 1 file without an image extension: " + (images / "a/notes.txt").string()),
+            std::string::npos)
+      << trained.err;
+  EXPECT_TRUE(fs::is_regular_file(dir / "run/best.ckpt"));
+
+  const Output classified = run_relunet(
+      dir, {"classify", "--checkpoint", dir / "run/best.ckpt", images, "--json", "--top-k", "1"});
+  ASSERT_EQ(classified.exit_code, 0) << classified.err;
+  std::istringstream lines(classified.out);
+  std::vector<std::string> files;
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_GE(j.at("top").at(0).at("probability").get<double>(), 0.5) << line;
+    files.push_back(fs::path(j.at("file").get<std::string>()).filename());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"alpha.png", "colour.bmp", "deep-alpha.png",
+                                             "deep-grey.png", "deep.png", "grey.jpg", "grey.png",
+                                             "huge.jpg", "one-pixel.png"}));
+  // Decoded at full size the 20000x20000 JPEG alone would take 1.2 GB; it is decoded at 1/4 scale.
+  for (const Output* o : {&trained, &classified})
+    EXPECT_LT(o->peak_rss_kib, 800 * 1024) << "KiB of peak memory";
+}
+
+}  // namespace
