@@ -686,7 +686,7 @@ TEST_P(BadInput, OneLineErrorNamingTheProblemAndNothingWritten) {
   EXPECT_EQ(snapshot(dir), before) << "the command changed or added files in " << dir;
 }
 
-INSTANTIATE_TEST_SUITE_P(Issue5, BadInput, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Table, BadInput, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 // ---- Odd inputs that must work -----------------------------------------------------------------
