@@ -237,6 +237,16 @@ struct Case {
 
 const int kUsage = 2;
 
+// A checkpoint that ends exactly where section `tag` would start, given to eval.
+Case truncated_before(const std::string& tag, const std::string& message = "truncated") {
+  const std::string name = tag == "CRC " ? "TheChecksum" : tag;
+  return {"TruncatedBefore" + name,
+          [tag](const fs::path& d) {
+            return eval_with(edited_checkpoint(d, [&tag](std::string& f) { f.resize(section_at(f, tag)); }));
+          },
+          {"{dir}/bad.ckpt", message}};
+}
+
 const std::vector<Case> kCases = {
     // ---- Data: CIFAR-10 files
     {"MissingDataDirectory", [](const fs::path& d) { return train_on(d / "nowhere", d); },
@@ -434,37 +444,13 @@ const std::vector<Case> kCases = {
        return resume_in(d);
      },
      {"{dir}/run/last.ckpt", "checksum mismatch"}},
-    // Truncation exactly at each section boundary: the file ends where section TAG would start.
-    {"TruncatedBeforeNORM",
-     [](const fs::path& d) {
-       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "NORM")); }));
-     },
-     {"{dir}/bad.ckpt", "truncated"}},
-    {"TruncatedBeforeCLAS",
-     [](const fs::path& d) {
-       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "CLAS")); }));
-     },
-     {"{dir}/bad.ckpt", "truncated"}},
-    {"TruncatedBeforePARM",
-     [](const fs::path& d) {
-       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "PARM")); }));
-     },
-     {"{dir}/bad.ckpt", "truncated"}},
-    {"TruncatedBeforeOPTM",
-     [](const fs::path& d) {
-       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "OPTM")); }));
-     },
-     {"{dir}/bad.ckpt", "truncated"}},
-    {"TruncatedBeforeTRST",
-     [](const fs::path& d) {
-       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "TRST")); }));
-     },
-     {"{dir}/bad.ckpt", "truncated"}},
-    {"TruncatedBeforeTheChecksum",
-     [](const fs::path& d) {
-       return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "CRC ")); }));
-     },
-     {"{dir}/bad.ckpt", "truncated: the final 'CRC ' section is missing"}},
+    // Truncation exactly at each section boundary: the file ends where the section would start.
+    truncated_before("NORM"),
+    truncated_before("CLAS"),
+    truncated_before("PARM"),
+    truncated_before("OPTM"),
+    truncated_before("TRST"),
+    truncated_before("CRC ", "truncated: the final 'CRC ' section is missing"),
     {"TruncatedInsideTheParameters",
      [](const fs::path& d) {
        return eval_with(edited_checkpoint(d, [](std::string& f) { f.resize(section_at(f, "PARM") + 500); }));
