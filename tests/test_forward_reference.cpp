@@ -104,6 +104,19 @@ TEST(ForwardReference, ConvolutionWithFusedActivation) {
   }
 }
 
+// From batch 16 on, oneDNN computes a 3x3 stride-1 convolution with its Winograd F(4x4, 3x3)
+// kernel (convolution_auto): a different arithmetic, so it gets its own check, ReLU fused.
+TEST(ForwardReference, ConvolutionWinogradWithFusedActivation) {
+  const Activation relu{ActivationFn::ReLU, 0.f};
+  const auto spec = make_model({16, 8, 8}, {conv_layer(32, 3, 1, 1), activation_layer(relu.fn), fc_layer(5)});
+  Fixture f(spec, 16, false, 8);
+  const std::string impl = f.net.layer(0).forward_implementation();
+  if (impl.find("wino") == std::string::npos)
+    GTEST_SKIP() << "oneDNN has no Winograd kernel on this CPU (it runs " << impl << ")";
+  const Tensor conv = ref_conv(f.image_tensor(), f.param(0, 0), f.param(0, 1), spec.layers[0]);
+  EXPECT_TRUE(all_near(f.forward_output(1), ref_activation(conv, relu), kRtol));
+}
+
 TEST(ForwardReference, InnerProductWithFusedActivation) {
   for (const Activation& act : every_activation()) {
     SCOPED_TRACE(to_string(act));

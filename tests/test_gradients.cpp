@@ -169,6 +169,15 @@ TEST(Gradients, ConvolutionOfEightChannels) {
   expect_gradients_match(f, 6);
 }
 
+TEST(Gradients, ConvolutionWinograd) {
+  // At batch 16 oneDNN runs a 3x3 stride-1 convolution forward and backward with Winograd.
+  BatchLoss f(network_around({conv_layer(16, 3, 1, 1)}, 16), 16, 0.f, 18);
+  const std::string impl = f.net().layer(1).forward_implementation();
+  if (impl.find("wino") == std::string::npos)
+    GTEST_SKIP() << "oneDNN has no Winograd kernel on this CPU (it runs " << impl << ")";
+  expect_gradients_match(f, 6);
+}
+
 TEST(Gradients, MaxPoolingOverlapping) {
   BatchLoss f(network_around({pool_layer(LayerKind::MaxPool, 3, 2, 1)}), kBatch, 0.f, 3);
   expect_gradients_match(f, 4);

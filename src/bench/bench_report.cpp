@@ -18,28 +18,31 @@ std::string format(const char* fmt, Args... args) {
 }
 
 std::string layers_table(const LayerBreakdown& b) {
-  size_t name_width = 5, type_width = 4;  // "total", "type"
+  size_t name_width = 5, type_width = 4, impl_width = 14;  // "total", "type", "oneDNN forward"
   for (const auto& l : b.layers) {
     name_width = std::max(name_width, l.name.size());
     type_width = std::max(type_width, l.type.size());
+    impl_width = std::max(impl_width, l.implementation.size());
   }
-  const int nw = int(name_width), tw = int(type_width);
+  const int nw = int(name_width), tw = int(type_width), iw = int(impl_width);
   const double total = b.total_ms();
-  const auto row = [&](const std::string& name, const std::string& type, double fwd, double bwd) {
-    return format("%-*s  %-*s  %10.3f  %11.3f  %6.1f%%\n", nw, name.c_str(), tw, type.c_str(), fwd,
-                  bwd, percent_of(fwd + bwd, total));
+  const auto row = [&](const std::string& name, const std::string& type, const std::string& impl,
+                       double fwd, double bwd) {
+    return format("%-*s  %-*s  %-*s  %10.3f  %11.3f  %6.1f%%\n", nw, name.c_str(), tw, type.c_str(),
+                  iw, impl.c_str(), fwd, bwd, percent_of(fwd + bwd, total));
   };
-  std::string text = format("%-*s  %-*s  %10s  %11s  %7s\n", nw, "layer", tw, "type", "forward ms",
-                            "backward ms", "share");
+  std::string text = format("%-*s  %-*s  %-*s  %10s  %11s  %7s\n", nw, "layer", tw, "type", iw,
+                            "oneDNN forward", "forward ms", "backward ms", "share");
   double forward = 0, backward = 0;
   for (const auto& l : b.layers) {
-    text += row(l.name, l.type, l.forward_ms, l.backward_ms);
+    text += row(l.name, l.type, l.implementation.empty() ? "-" : l.implementation, l.forward_ms,
+                l.backward_ms);
     forward += l.forward_ms;
     backward += l.backward_ms;
   }
-  text += row("loss", "", b.loss_ms, 0.0);  // forward and backward together
-  text += row("update", "sgd", 0.0, b.update_ms);
-  text += row("total", "", forward + b.loss_ms, backward + b.update_ms);
+  text += row("loss", "", "", b.loss_ms, 0.0);  // forward and backward together
+  text += row("update", "sgd", "", 0.0, b.update_ms);
+  text += row("total", "", "", forward + b.loss_ms, backward + b.update_ms);
   return text;
 }
 
@@ -51,6 +54,7 @@ nlohmann::json to_json(const BenchResult& r) {
   for (const auto& l : r.layers.layers)
     layers.push_back({{"name", l.name},
                       {"type", l.type},
+                      {"implementation", l.implementation},
                       {"forward_ms", l.forward_ms},
                       {"backward_ms", l.backward_ms},
                       {"percent", percent_of(l.forward_ms + l.backward_ms, total)}});

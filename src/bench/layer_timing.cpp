@@ -35,7 +35,8 @@ LayerBreakdown time_layers(TrainingStep& step, int samples) {
   LayerBreakdown b;
   for (size_t i = 0; i < n; ++i) {
     const LayerSpec& spec = net.spec().layers[i];
-    b.layers.push_back({spec.name, layer_type(spec), 1e3 * median(forward[i]), 1e3 * median(backward[i])});
+    b.layers.push_back({spec.name, layer_type(spec), net.layer(i).forward_implementation(),
+                        1e3 * median(forward[i]), 1e3 * median(backward[i])});
   }
   b.loss_ms = 1e3 * median(loss);
   b.update_ms = 1e3 * median(update);

@@ -11,6 +11,7 @@ namespace relunet {
 
 struct LayerTime {
   std::string name, type;
+  std::string implementation;  // oneDNN's forward implementation; empty when none runs
   double forward_ms = 0, backward_ms = 0;  // medians
 };
 

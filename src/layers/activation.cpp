@@ -35,7 +35,7 @@ dnnl::memory::desc ActivationLayer::setup(const dnnl::memory::desc& src, const S
   const float alpha = eltwise_alpha(spec_.act);
   // The *_use_dst_for_bwd algorithm computes the same forward; its descriptor is also the
   // hint the backward descriptor requires when the forward was fused into the previous layer.
-  fwd_pd_ = {{dnnl::prop_kind::forward_training, alg, src, alpha, 0.f}, opts.engine};
+  fwd_pd_ = {{opts.forward_kind(), alg, src, alpha, 0.f}, opts.engine};
   if (opts.backward) bwd_pd_ = {{alg, src, src, alpha, 0.f}, opts.engine, fwd_pd_};
   return src;
 }

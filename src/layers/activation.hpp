@@ -27,6 +27,9 @@ class ActivationLayer final : public Layer {
   void bind(const LayerBuffers& buffers) override;
   void forward(dnnl::stream& stream, const Pass& pass) override;
   void backward(dnnl::stream& stream) override;
+  std::string forward_implementation() const override {
+    return fused_ ? std::string() : fwd_pd_.impl_info_str();
+  }
 
   // The previous layer computes f as a post-op; forward() then only counts units.
   void computed_by_previous_layer() { fused_ = true; }

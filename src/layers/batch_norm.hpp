@@ -17,6 +17,10 @@ class BatchNormLayer final : public Layer {
   void forward(dnnl::stream& stream, const Pass& pass) override;
   void backward(dnnl::stream& stream) override;
   std::vector<Param*> params() override;
+  // The training primitive's where the network trains (batch statistics), else the inference one.
+  std::string forward_implementation() const override {
+    return (train_pd_ ? train_pd_ : infer_pd_).impl_info_str();
+  }
 
   static constexpr float kMomentum = 0.1f;
 

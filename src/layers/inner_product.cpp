@@ -2,7 +2,6 @@
 
 namespace relunet {
 
-using dnnl::prop_kind;
 
 // Weights take the rank of the input: O x C x H x W for a spatial input, O x I for a flat one.
 dnnl::memory::dims InnerProductLayer::weight_dims(const dnnl::memory::desc& src) const {
@@ -22,7 +21,7 @@ WeightedLayer::Descriptors InnerProductLayer::make_descriptors(
 
   Descriptors d;
   auto fwd = dnnl::inner_product_forward::primitive_desc(
-      {prop_kind::forward_training, src, weights_md, bias_md, dst_md}, attr, opts.engine);
+      {opts.forward_kind(), src, weights_md, bias_md, dst_md}, attr, opts.engine);
   d.forward = fwd;
   if (!opts.backward) return d;
   const auto layout = [&](const dnnl::memory::desc& md) { return same_layouts ? md : any_desc(md.dims()); };

@@ -39,6 +39,12 @@ struct SetupOptions {
   dnnl::engine engine;
   bool backward = true;       // build backward primitives (training)
   bool need_diff_src = true;  // false for the first layer
+
+  // The kind of the forward primitives: inference ones when nothing runs backward, so that
+  // max pooling and LRN write no workspace and oneDNN may pick inference-only kernels.
+  dnnl::prop_kind forward_kind() const {
+    return backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  }
 };
 
 // What one forward pass is for.
@@ -68,6 +74,9 @@ class Layer {
   // Computes diff_src (when present) and the gradients of the parameters.
   virtual void backward(dnnl::stream& stream) = 0;
   virtual std::vector<Param*> params() { return {}; }
+  // oneDNN's name for the implementation its forward primitive runs ("jit_wino_4x3:avx512_core"),
+  // for benchmarks and tests; empty for a layer that runs no primitive of its own.
+  virtual std::string forward_implementation() const { return {}; }
 
  protected:
   LayerSpec spec_;

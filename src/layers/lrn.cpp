@@ -8,7 +8,7 @@ WorkspaceLayer::Descriptors LrnLayer::make_descriptors(const dnnl::memory::desc&
   // oneDNN's alpha is already divided by the window size, as in Caffe and AlexNet's paper.
   Descriptors d;
   const dnnl::lrn_forward::primitive_desc fwd(
-      {dnnl::prop_kind::forward_training, alg, src, spec_.lrn_size, spec_.lrn_alpha, spec_.lrn_beta,
+      {opts.forward_kind(), alg, src, spec_.lrn_size, spec_.lrn_alpha, spec_.lrn_beta,
        spec_.lrn_k},
       opts.engine);
   d.forward = fwd;

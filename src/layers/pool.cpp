@@ -15,7 +15,7 @@ WorkspaceLayer::Descriptors PoolLayer::make_descriptors(const dnnl::memory::desc
                                tag::any);
   Descriptors d;
   const dnnl::pooling_forward::primitive_desc fwd(
-      {dnnl::prop_kind::forward_training, alg, src, dst, strides, kernel, pad, pad}, opts.engine);
+      {opts.forward_kind(), alg, src, dst, strides, kernel, pad, pad}, opts.engine);
   d.forward = fwd;
   if (opts.backward)
     d.backward = dnnl::pooling_backward::primitive_desc(

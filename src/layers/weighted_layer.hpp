@@ -18,6 +18,7 @@ class WeightedLayer : public Layer {
   void forward(dnnl::stream& stream, const Pass& pass) final;
   void backward(dnnl::stream& stream) final;
   std::vector<Param*> params() final;
+  std::string forward_implementation() const final { return pd_.forward.impl_info_str(); }
 
   // Applies `act` inside this layer's forward primitive (exact: the same arithmetic).
   void fuse_activation(const Activation& act) { fused_ = act; has_fused_ = true; }

@@ -16,6 +16,7 @@ class WorkspaceLayer : public Layer {
   void bind(const LayerBuffers& buffers) final;
   void forward(dnnl::stream& stream, const Pass& pass) final;
   void backward(dnnl::stream& stream) final;
+  std::string forward_implementation() const final { return pd_.forward.impl_info_str(); }
 
  protected:
   struct Descriptors {
