@@ -89,7 +89,8 @@ Command add_train(CLI::App& app) {
                           "Wall-clock budget in minutes: the epoch count is fitted to it"),
           "/time_budget_minutes")
       ->check(kPositive);
-  defines(sub->add_option("--val-size", o.val_size, "Validation images carved from the training set"),
+  defines(sub->add_option("--val-size", o.val_size,
+                          "Validation images carved from the training set (not with an image folder's val/)"),
           "/val_size")
       ->check(kNonNegative)->capture_default_str();
   defines(sub->add_option("--crop-pad", o.augment.crop_pad, "Random-crop padding in pixels (0: no crop)"),

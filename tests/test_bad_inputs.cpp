@@ -102,6 +102,13 @@ Args with(Args args, const std::string& flag, const std::string& value) {
   *(at + 1) = value;
   return args;
 }
+// `args` without `flag` and its value.
+Args without(Args args, const std::string& flag) {
+  const auto at = std::find(args.begin(), args.end(), flag);
+  if (at == args.end()) throw std::logic_error(flag + " is not in the command");
+  args.erase(at, at + 2);
+  return args;
+}
 Args train_model(const fs::path& model_file, const fs::path& dir) {
   return with(train_on(scratch().cifar(), dir), "--model", model_file);
 }
@@ -112,10 +119,12 @@ fs::path model_file(const fs::path& dir, const std::string& layers, int classes 
                   std::to_string(classes) + R"(, "layers": [)" + layers + "]}");
   return dir / "model.json";
 }
-// Training on a small image folder of two classes (cat, dog).
+// Training on a small image folder of two classes (cat, dog); one validation image is carved
+// from it unless it has its own val/ folder.
 Args train_on_folder(const fs::path& images, const fs::path& dir) {
   Args args = with(train_on(images, dir), "--model", model_file(dir, R"({"type": "fc", "units": 2})", 2));
-  return with(with(args, "--val-size", "1"), "--batch", "2");
+  args = fs::exists(images / "val") ? without(args, "--val-size") : with(args, "--val-size", "1");
+  return with(args, "--batch", "2");
 }
 Args eval_with(const fs::path& checkpoint, const fs::path& data = scratch().cifar()) {
   return {"eval", "--checkpoint", checkpoint, "--data", data, "--split", "test", "--json"};
@@ -356,6 +365,16 @@ const std::vector<Case> kCases = {
        return train_on_folder(d / "images", d);
      },
      {"{dir}/images/cat/cut.jpg: truncated JPEG"}},
+    // A folder with val/ has its validation split already; carving another would be ignored.
+    {"ValSizeWithAFolderThatHasItsOwnValidation",
+     [](const fs::path& d) {
+       write_image_folder(d / "images/train", {"cat", "dog"});
+       write_image_folder(d / "images/val", {"cat", "dog"});
+       Args args = train_on_folder(d / "images", d);
+       args.insert(args.end(), {"--val-size", "2"});
+       return args;
+     },
+     {"--val-size does not apply: the image folder {dir}/images has its own val/ folder"}},
     // Validation images are decoded only after training starts, yet the run is refused up front.
     {"TruncatedJpegAmongValidationImages",
      [](const fs::path& d) {
