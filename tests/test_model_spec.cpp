@@ -15,6 +15,7 @@ namespace relunet {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kModelsDir = std::string(RELUNET_SOURCE_DIR) + "/models";
 
@@ -57,6 +58,7 @@ void expect_same_spec(const ModelSpec& a, const ModelSpec& b) {
     EXPECT_EQ(x.pad, y.pad);
     EXPECT_EQ(x.groups, y.groups);
     EXPECT_EQ(x.bias, y.bias);
+    EXPECT_EQ(x.init_std, y.init_std);
     EXPECT_EQ(x.act.fn, y.act.fn);
     EXPECT_EQ(x.act.alpha, y.act.alpha);
     EXPECT_EQ(x.lrn_size, y.lrn_size);
@@ -79,11 +81,11 @@ const char* kEveryLayerType = R"(
   {"type": "lrn", "size": 3, "alpha": 0.001, "beta": 0.5, "k": 1.5},
   {"type": "avgpool", "kernel": 2, "stride": 1},
   {"type": "batchnorm", "eps": 0.001},
-  {"type": "conv", "filters": 4, "kernel": 1},
+  {"type": "conv", "filters": 4, "kernel": 1, "init_std": 0.0001},
   {"type": "elu", "alpha": 0.5},
   {"type": "maxpool", "kernel": 2, "pad": 1},
   {"type": "flatten", "name": "flat"},
-  {"type": "fc", "units": 12, "bias": false},
+  {"type": "fc", "units": 12, "bias": false, "init_std": 0.01},
   {"type": "tanh", "name": "squash"},
   {"type": "dropout", "p": 0.25},
   {"type": "fc", "units": 10},
@@ -277,6 +279,8 @@ TEST(ModelSpec, ToJsonRoundTrips) {
   EXPECT_THAT(tiny, HasSubstr(R"("groups":1)"));
   EXPECT_THAT(tiny, HasSubstr(R"("stride":2)"));
   EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("slope":0.2)"));
+  EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("init_std":0.0001)"));
+  EXPECT_THAT(tiny, Not(HasSubstr("init_std")));  // only a layer that sets it carries it
 }
 
 TEST(ModelSpec, OverrideActivationChangesOnlyActivations) {
@@ -470,6 +474,12 @@ TEST(ModelSpec, OtherBadValuesAreErrors) {
   EXPECT_THAT(parse_error(model_text(
                   R"({"type": "fc", "units": 4}, {"type": "elu", "alpha": 1e300}, {"type": "fc", "units": 10})")),
               HasSubstr("field \"alpha\": is out of range"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "conv", "filters": 4, "kernel": 3, "init_std": -0.01},
+                                        {"type": "fc", "units": 10})")),
+              HasSubstr("layer 1 (\"conv1\"): field \"init_std\": must be a number >= 0"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "maxpool", "kernel": 2, "init_std": 0.01},
+                                        {"type": "fc", "units": 10})")),
+              HasSubstr("field \"init_std\""));  // weighted layers only
 }
 
 TEST(ModelSpec, LastLayerMustProduceTheClasses) {

@@ -9,10 +9,10 @@
 //     "layers": [ {"type": ..., fields...}, ... ]
 //   }
 // Layer types and their fields (default after '='; no default means required):
-//   conv       filters, kernel, stride=1, pad=0, groups=1, bias=true
+//   conv       filters, kernel, stride=1, pad=0, groups=1, bias=true, init_std (optional)
 //   maxpool    kernel, stride=kernel, pad=0          (pad < kernel)
 //   avgpool    kernel, stride=kernel, pad=0          (pad < kernel)
-//   fc         units, bias=true                      (a spatial input is flattened implicitly)
+//   fc         units, bias=true, init_std (optional) (a spatial input is flattened implicitly)
 //   lrn        size=5, alpha=1e-4, beta=0.75, k=2    (across channels; size odd)
 //   batchnorm  eps=1e-5
 //   dropout    p=0.5                                 (0 <= p < 1)
@@ -263,6 +263,7 @@ void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
       layer.pad = fields.integer("pad", 0);
       layer.groups = fields.integer("groups", 1);
       layer.bias = fields.boolean("bias", true);
+      layer.init_std = fields.number("init_std", 0.f);
       break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool:
@@ -273,6 +274,7 @@ void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
     case LayerKind::FullyConnected:
       layer.outputs = fields.integer("units");
       layer.bias = fields.boolean("bias", true);
+      layer.init_std = fields.number("init_std", 0.f);
       break;
     case LayerKind::Activation:
       if (const char* field = detail::activation_param_field(layer.act.fn))
@@ -355,6 +357,7 @@ ordered_json layer_json(const LayerSpec& layer) {
       j["pad"] = layer.pad;
       j["groups"] = layer.groups;
       j["bias"] = layer.bias;
+      if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
       break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool:
@@ -365,6 +368,7 @@ ordered_json layer_json(const LayerSpec& layer) {
     case LayerKind::FullyConnected:
       j["units"] = layer.outputs;
       j["bias"] = layer.bias;
+      if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
       break;
     case LayerKind::Activation:
       if (const char* field = detail::activation_param_field(layer.act.fn)) j[field] = json_number(layer.act.alpha);

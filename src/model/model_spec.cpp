@@ -132,6 +132,10 @@ void fit_conv(LayerSpec& layer, const Shape& in) {
                                std::numeric_limits<int64_t>::max(), "the multiply-add count");
 }
 
+void check_init_std(const LayerSpec& layer) {
+  check_float(layer.init_std, layer.init_std >= 0.f, "init_std", "a number >= 0 (0: the fan-based default)");
+}
+
 void fit_pool(LayerSpec& layer, const Shape& in) {
   layer.out = window_output(layer, in, in.c);
   if (layer.pad >= layer.kernel)  // a window could then see padding only
@@ -166,10 +170,16 @@ void fit_layer(LayerSpec& layer, const Shape& in) {
   layer.macs = 0;
   layer.param_count = 0;
   switch (layer.kind) {
-    case LayerKind::Conv: fit_conv(layer, in); break;
+    case LayerKind::Conv:
+      fit_conv(layer, in);
+      check_init_std(layer);
+      break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool: fit_pool(layer, in); break;
-    case LayerKind::FullyConnected: fit_fully_connected(layer, in); break;
+    case LayerKind::FullyConnected:
+      fit_fully_connected(layer, in);
+      check_init_std(layer);
+      break;
     case LayerKind::Activation: check_activation(layer); break;
     case LayerKind::LRN: check_lrn(layer); break;
     case LayerKind::BatchNorm:

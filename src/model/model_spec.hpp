@@ -41,6 +41,9 @@ struct LayerSpec {
   // conv and pooling geometry (square kernels)
   int64_t kernel = 0, stride = 1, pad = 0, groups = 1;
   bool bias = true;  // conv, fc
+  // conv, fc: weights drawn from N(0, init_std^2), as in cuda-convnet's initW; 0 means the
+  // fan-based default (He before ReLU-like activations, Xavier otherwise).
+  float init_std = 0.f;
   Activation act;    // activations
   // LRN across channels, as in AlexNet: b = a / (k + alpha/size * sum a^2)^beta
   int64_t lrn_size = 5;

@@ -19,16 +19,21 @@ std::optional<Activation> activation_after(const ModelSpec& spec, size_t i) {
   return std::nullopt;
 }
 
-void fill_weights(const Param& p, const std::optional<Activation>& act, uint64_t key,
-                  std::vector<float>& out) {
+void fill_gaussian(float std, uint64_t key, std::vector<float>& out) {
+  for (size_t i = 0; i < out.size(); ++i) {  // Box-Muller on two counter-based uniforms
+    const float u1 = 1.f - uniform01(mix64(key + 2 * i)), u2 = uniform01(mix64(key + 2 * i + 1));
+    out[i] = std * std::sqrt(-2.f * std::log(u1)) * std::cos(6.2831853f * u2);
+  }
+}
+
+void fill_weights(const Param& p, const LayerSpec& layer, const std::optional<Activation>& act,
+                  uint64_t key, std::vector<float>& out) {
   const bool he = act && act->fn != ActivationFn::Tanh && act->fn != ActivationFn::Sigmoid;
-  if (he) {
+  if (layer.init_std > 0.f) {
+    fill_gaussian(layer.init_std, key, out);
+  } else if (he) {
     const float slope = act->fn == ActivationFn::LeakyReLU ? act->alpha : 0.f;
-    const float std = std::sqrt(2.f / (1.f + slope * slope) / p.fan_in);
-    for (size_t i = 0; i < out.size(); ++i) {  // Box-Muller on two counter-based uniforms
-      const float u1 = 1.f - uniform01(mix64(key + 2 * i)), u2 = uniform01(mix64(key + 2 * i + 1));
-      out[i] = std * std::sqrt(-2.f * std::log(u1)) * std::cos(6.2831853f * u2);
-    }
+    fill_gaussian(std::sqrt(2.f / (1.f + slope * slope) / p.fan_in), key, out);
   } else {
     const float limit = std::sqrt(6.f / (p.fan_in + p.fan_out));
     for (size_t i = 0; i < out.size(); ++i) out[i] = limit * (2.f * uniform01(mix64(key + i)) - 1.f);
@@ -45,7 +50,8 @@ void initialize_params(Network& net, uint64_t seed) {
       for (auto d : p->dims) n *= static_cast<size_t>(d);
       std::vector<float> values(n, p->init == Param::Init::Ones ? 1.f : 0.f);
       if (p->init == Param::Init::Weights)
-        fill_weights(*p, activation_after(net.spec(), i), mix64(seed ^ mix64(++param_index)), values);
+        fill_weights(*p, net.spec().layers[i], activation_after(net.spec(), i),
+                     mix64(seed ^ mix64(++param_index)), values);
       write_plain(p->value, values.data(), net.context().stream);
     }
   }
