@@ -2,7 +2,6 @@
 
 namespace relunet {
 
-
 // Weights take the rank of the input: O x C x H x W for a spatial input, O x I for a flat one.
 dnnl::memory::dims InnerProductLayer::weight_dims(const dnnl::memory::desc& src) const {
   auto dims = src.dims();

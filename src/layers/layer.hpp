@@ -42,6 +42,7 @@ struct SetupOptions {
 
   // The kind of the forward primitives: inference ones when nothing runs backward, so that
   // max pooling and LRN write no workspace and oneDNN may pick inference-only kernels.
+  // Convolutions do not use it (conv.cpp says why).
   dnnl::prop_kind forward_kind() const {
     return backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
   }

@@ -191,11 +191,10 @@ double train(const TrainRun& run) {
                              (resumed ? "of " + last_path : opts.model) + " has " +
                              std::to_string(spec.classes));
   const bool carves_val = carves_validation(*train_data);
-  const auto given = [&](const std::string& flag) {
-    return std::any_of(run.given_options.begin(), run.given_options.end(),
-                       [&](const GivenOption& g) { return g.flag == flag; });
-  };
-  if (!carves_val && given("--val-size"))
+  const bool val_size_given =
+      std::any_of(run.given_options.begin(), run.given_options.end(),
+                  [](const GivenOption& g) { return g.flag == "--val-size"; });
+  if (!carves_val && val_size_given)
     throw std::runtime_error("--val-size does not apply: the image folder " + run.data_dir +
                              " has its own val/ folder, which is the validation split");
   if (carves_val && static_cast<size_t>(opts.val_size) >= train_data->size())
