@@ -25,7 +25,9 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"time_budget_minutes", o.time_budget_minutes},
           {"val_size", o.val_size},
           {"crop_pad", o.augment.crop_pad},
+          {"crop_fill", to_string(o.augment.crop_fill)},
           {"flip", o.augment.flip},
+          {"flip_mode", to_string(o.augment.flip_mode)},
           {"unit_stats", o.unit_stats},
           {"near_dead", o.near_dead},
           {"stop_at_train_accuracy", o.stop_at_train_accuracy}};
@@ -57,6 +59,9 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.val_size = j.at("val_size");
   o.augment.crop_pad = j.at("crop_pad");
   o.augment.flip = j.at("flip");
+  // Checkpoints written before these options existed padded with zeros and flipped at random.
+  o.augment.crop_fill = parse_crop_fill(j.value("crop_fill", "zero"));
+  o.augment.flip_mode = parse_flip_mode(j.value("flip_mode", "random"));
   o.unit_stats = j.at("unit_stats");
   o.near_dead = j.at("near_dead");
   // Checkpoints written before the option existed (such as models/default.ckpt) lack it.
