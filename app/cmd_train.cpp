@@ -26,6 +26,9 @@ void reject_contradictions(const CLI::App& sub, const TrainOptions& o) {
     throw CLI::ValidationError("--crop-fill", "needs a --crop-pad above 0");
   if (given("--flip-mode") && !o.augment.flip)
     throw CLI::ValidationError("--flip-mode", "has no effect with --no-flip");
+  if (o.average.kind == AverageKind::None)
+    for (const char* flag : {"--average-every", "--average-decay", "--average-ramp", "--average-start"})
+      if (given(flag)) throw CLI::ValidationError(flag, "needs --average ema or lookahead");
   if (given("--near-dead") && !o.unit_stats)
     throw CLI::ValidationError("--near-dead", "has no effect with --no-unit-stats");
 }
@@ -40,6 +43,7 @@ Command add_train(CLI::App& app) {
   auto schedule = std::make_shared<std::string>("one-cycle");
   auto decay_mode = std::make_shared<std::string>("l2");
   auto crop_fill = std::make_shared<std::string>("zero");
+  auto average = std::make_shared<std::string>("none");
   auto flip_mode = std::make_shared<std::string>("random");
   TrainOptions& o = run->options;
   // The options that define a run, with where to_json(TrainOptions) keeps each value: a resumed
@@ -81,6 +85,25 @@ Command add_train(CLI::App& app) {
   defines(sub->add_option("--decay-mode", *decay_mode, "l2 (added to the gradient) | decoupled"),
           "/sgd/decay_mode")
       ->check(parsed_by(parse_decay_mode))->capture_default_str();
+  defines(sub->add_option("--average", *average,
+                          "Average of the weights that validation and checkpoints use: none | ema "
+                          "| lookahead (also copied back into the network)"),
+          "/average/kind")
+      ->check(parsed_by(parse_average_kind))->capture_default_str();
+  defines(sub->add_option("--average-every", o.average.every, "Optimiser steps between average updates"),
+          "/average/every")
+      ->check(kPositive)->capture_default_str();
+  defines(sub->add_option("--average-decay", o.average.decay,
+                          "Decay of the average per step (an update uses decay^every)"),
+          "/average/decay")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  defines(sub->add_option("--average-ramp", o.average.ramp,
+                          "The decay is scaled by (run progress)^ramp: light averaging early"),
+          "/average/ramp")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--average-start", o.average.start_epoch, "Epochs before the average starts"),
+          "/average/start_epoch")
+      ->check(kNonNegative)->capture_default_str();
   defines(sub->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon"),
           "/label_smoothing")
       ->check(CLI::Range(0.0, 0.999))->capture_default_str();
@@ -134,6 +157,7 @@ Command add_train(CLI::App& app) {
             opts.schedule.kind = parse_schedule(*schedule);
             opts.sgd.decay_mode = parse_decay_mode(*decay_mode);
             opts.augment.crop_fill = parse_crop_fill(*crop_fill);
+            opts.average.kind = parse_average_kind(*average);
             opts.augment.flip_mode = parse_flip_mode(*flip_mode);
             if (!activation->empty()) opts.activation = parse_activation(*activation);
             for (const auto& [option, pointer] : *run_defining)

@@ -19,6 +19,12 @@ nlohmann::json to_json(const TrainOptions& o) {
             {"nesterov", o.sgd.nesterov},
             {"weight_decay", o.sgd.weight_decay},
             {"decay_mode", o.sgd.decay_mode == DecayMode::L2 ? "l2" : "decoupled"}}},
+          {"average",
+           {{"kind", to_string(o.average.kind)},
+            {"every", o.average.every},
+            {"decay", o.average.decay},
+            {"ramp", o.average.ramp},
+            {"start_epoch", o.average.start_epoch}}},
           {"label_smoothing", o.label_smoothing},
           {"activation", o.activation ? to_string(*o.activation) : ""},
           {"seed", o.seed},
@@ -51,6 +57,14 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.sgd.nesterov = g.at("nesterov");
   o.sgd.weight_decay = g.at("weight_decay");
   o.sgd.decay_mode = parse_decay_mode(g.at("decay_mode"));
+  if (j.contains("average")) {  // absent in checkpoints written before weight averages
+    const auto& a = j["average"];
+    o.average.kind = parse_average_kind(a.at("kind"));
+    o.average.every = a.at("every");
+    o.average.decay = a.at("decay");
+    o.average.ramp = a.at("ramp");
+    o.average.start_epoch = a.at("start_epoch");
+  }
   o.label_smoothing = j.at("label_smoothing");
   const std::string act = j.at("activation");
   if (!act.empty()) o.activation = parse_activation(act);
