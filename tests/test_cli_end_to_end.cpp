@@ -146,6 +146,34 @@ class CliEndToEnd : public ::testing::Test {
             std::to_string(seed), "--out", out};
   }
 
+  // Starts train_args(run) plus `extra`, interrupts it with SIGINT once it has written its first
+  // checkpoint, resumes it, and expects the metrics of the uninterrupted run in `whole`.
+  static void expect_interrupted_run_continues_exactly(const fs::path& run,
+                                                       const std::vector<std::string>& extra,
+                                                       const fs::path& whole) {
+    std::vector<std::string> args = train_args(run);
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Process p = start_relunet(root_, args);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!fs::exists(run / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    kill(p.pid, SIGINT);
+    const Output stopped = finish(p);
+    ASSERT_NE(stopped.exit_code, 0) << "the run finished before the signal:\n" << stopped.err;
+    expect_mentions(stopped.err, {"SIGINT: stopped at", "--resume"});
+
+    const Output resumed = relunet({"train", "--resume", "--out", run, "--data", data_dir()});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    const std::vector<json> reference = read_metrics(whole);
+    const std::vector<json> continued = read_metrics(run);
+    ASSERT_EQ(continued.size(), size_t(kEpochs)) << stopped.err;
+    for (const char* field : {"epoch", "step", "lr", "train_loss", "train_accuracy", "val_loss",
+                              "val_accuracy"})
+      EXPECT_EQ(column(continued, field), column(reference, field)) << field << "; " << stopped.err;
+    for (size_t e = 0; e < continued.size(); ++e)
+      EXPECT_EQ(continued[e]["units"]["train"], reference[e]["units"]["train"]) << "epoch " << e + 1;
+  }
+
   static const Output& reference_run() {
     if (!reference_) reference_ = std::make_unique<Output>(relunet(train_args(reference_dir())));
     return *reference_;
@@ -354,26 +382,69 @@ TEST_F(CliEndToEnd, ResumeAfterAKillContinuesExactly) {
 // ends with the very metrics of the uninterrupted one, unit statistics included.
 TEST_F(CliEndToEnd, InterruptSavesAndResumesExactly) {
   ASSERT_TRUE(reference_ok());
-  const fs::path run = root_ / "interrupted";
-  const Process p = start_relunet(root_, train_args(run));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(run / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  kill(p.pid, SIGINT);
-  const Output stopped = finish(p);
-  ASSERT_NE(stopped.exit_code, 0) << "the run finished before the signal:\n" << stopped.err;
-  expect_mentions(stopped.err, {"SIGINT: stopped at", "--resume"});
+  expect_interrupted_run_continues_exactly(root_ / "interrupted", {}, reference_dir());
+}
 
-  const Output resumed = relunet({"train", "--resume", "--out", run, "--data", data_dir()});
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+// With a weight average, validation and checkpoints use the average (so the curve differs from
+// the reference run's), and a run interrupted while averaging resumes exactly: the checkpoint
+// holds the average and the live weights.
+TEST_F(CliEndToEnd, WeightAverageChangesValidationAndResumesExactly) {
+  ASSERT_TRUE(reference_ok());
   const std::vector<json> reference = read_metrics(reference_dir());
-  const std::vector<json> continued = read_metrics(run);
-  ASSERT_EQ(continued.size(), size_t(kEpochs)) << stopped.err;
-  for (const char* field : {"epoch", "step", "lr", "train_loss", "train_accuracy", "val_loss",
-                            "val_accuracy"})
-    EXPECT_EQ(column(continued, field), column(reference, field)) << field << "; " << stopped.err;
-  for (size_t e = 0; e < continued.size(); ++e)
-    EXPECT_EQ(continued[e]["units"]["train"], reference[e]["units"]["train"]) << "epoch " << e + 1;
+  for (const std::string kind : {"ema", "lookahead"}) {
+    SCOPED_TRACE(kind);
+    const std::vector<std::string> average = {"--average", kind, "--average-start", "1",
+                                              "--average-every", "2", "--average-ramp", "0"};
+    const fs::path whole = root_ / ("average-" + kind);
+    std::vector<std::string> args = train_args(whole);
+    args.insert(args.end(), average.begin(), average.end());
+    const Output run = relunet(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const std::vector<json> averaged = read_metrics(whole);
+    ASSERT_EQ(averaged.size(), size_t(kEpochs));
+    EXPECT_EQ(averaged[0].at("val_loss"), reference[0].at("val_loss")) << "no average in epoch 1";
+    EXPECT_NE(averaged.back().at("val_loss"), reference.back().at("val_loss"));
+
+    const Output eval = relunet({"eval", "--checkpoint", whole / "best.ckpt", "--data", data_dir(),
+                                 "--split", "val", "--json"});
+    ASSERT_EQ(eval.exit_code, 0) << eval.err;
+    EXPECT_NEAR(json::parse(eval.out).at("accuracy").get<double>(), best_val_accuracy(averaged), 1e-9)
+        << "best.ckpt holds the weights validation used";
+
+    expect_interrupted_run_continues_exactly(root_ / ("average-interrupted-" + kind), average, whole);
+  }
+}
+
+// --time-budget on a machine that slows down: from epoch 2 on every step takes twice as long (a
+// test hook sleeps as long as the step computed). The run plans again as it goes and ends
+// annealed (its last step's learning rate near the end of the one-cycle schedule, not in its
+// middle) and within 3% of its budget, its last validation with the test-time augmentation it asks
+// for included. The run's clock starts when training does; the process's own start and exit get
+// another second.
+TEST_F(CliEndToEnd, TimeBudgetReplansWhenTheMachineSlowsDownAndEndsAnnealed) {
+  const fs::path run = root_ / "slowed-down";
+  const double budget_seconds = 24;
+  std::vector<std::string> args = {"train", "--model", "tiny", "--data", data_dir(), "--val-size",
+                                   std::to_string(kValSize), "--lr", "0.02", "--time-budget",
+                                   std::to_string(budget_seconds / 60), "--tta", "flip", "--out", run};
+  const auto start = std::chrono::steady_clock::now();
+  const Output o = relunet(args, {"RELUNET_TEST_SLOWDOWN_EPOCH=2"});
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const std::vector<json> metrics = read_metrics(run);
+  ASSERT_GE(metrics.size(), 3u) << "the slowdown must start well before the end:\n" << o.err;
+  const json& last = metrics.back();
+  EXPECT_LT(last.at("planned_steps").get<int64_t>(), metrics[0].at("planned_steps").get<int64_t>())
+      << "the plan shrinks when the steps slow down:\n" << o.err;
+  EXPECT_EQ(last.at("step"), last.at("planned_steps")) << "the run ends where its plan does";
+  EXPECT_LT(last.at("lr").get<double>(), 0.02 * 0.02) << "annealed, not stopped mid-schedule";
+  expect_mentions(o.err, {"time budget:"});
+  EXPECT_EQ(last.at("val_tta"), "flip");
+  EXPECT_EQ(metrics[0].at("val_tta"), "none");
+  EXPECT_LE(last.at("elapsed_seconds").get<double>(), 1.03 * budget_seconds) << o.err;
+  EXPECT_LE(wall, 1.03 * budget_seconds + 1.0) << o.err;
+  EXPECT_GE(wall, 0.9 * budget_seconds) << "the budget is used:\n" << o.err;
 }
 
 TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {

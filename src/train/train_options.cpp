@@ -19,13 +19,22 @@ nlohmann::json to_json(const TrainOptions& o) {
             {"nesterov", o.sgd.nesterov},
             {"weight_decay", o.sgd.weight_decay},
             {"decay_mode", o.sgd.decay_mode == DecayMode::L2 ? "l2" : "decoupled"}}},
+          {"average",
+           {{"kind", to_string(o.average.kind)},
+            {"every", o.average.every},
+            {"decay", o.average.decay},
+            {"ramp", o.average.ramp},
+            {"start_epoch", o.average.start_epoch}}},
           {"label_smoothing", o.label_smoothing},
           {"activation", o.activation ? to_string(*o.activation) : ""},
           {"seed", o.seed},
           {"time_budget_minutes", o.time_budget_minutes},
           {"val_size", o.val_size},
+          {"tta", to_string(o.tta)},
           {"crop_pad", o.augment.crop_pad},
+          {"crop_fill", to_string(o.augment.crop_fill)},
           {"flip", o.augment.flip},
+          {"flip_mode", to_string(o.augment.flip_mode)},
           {"unit_stats", o.unit_stats},
           {"near_dead", o.near_dead},
           {"stop_at_train_accuracy", o.stop_at_train_accuracy}};
@@ -49,14 +58,26 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.sgd.nesterov = g.at("nesterov");
   o.sgd.weight_decay = g.at("weight_decay");
   o.sgd.decay_mode = parse_decay_mode(g.at("decay_mode"));
+  if (j.contains("average")) {  // absent in checkpoints written before weight averages
+    const auto& a = j["average"];
+    o.average.kind = parse_average_kind(a.at("kind"));
+    o.average.every = a.at("every");
+    o.average.decay = a.at("decay");
+    o.average.ramp = a.at("ramp");
+    o.average.start_epoch = a.at("start_epoch");
+  }
   o.label_smoothing = j.at("label_smoothing");
   const std::string act = j.at("activation");
   if (!act.empty()) o.activation = parse_activation(act);
   o.seed = j.at("seed");
   o.time_budget_minutes = j.at("time_budget_minutes");
   o.val_size = j.at("val_size");
+  o.tta = parse_tta(j.value("tta", "none"));  // absent before test-time augmentation existed
   o.augment.crop_pad = j.at("crop_pad");
   o.augment.flip = j.at("flip");
+  // Checkpoints written before these options existed padded with zeros and flipped at random.
+  o.augment.crop_fill = parse_crop_fill(j.value("crop_fill", "zero"));
+  o.augment.flip_mode = parse_flip_mode(j.value("flip_mode", "random"));
   o.unit_stats = j.at("unit_stats");
   o.near_dead = j.at("near_dead");
   // Checkpoints written before the option existed (such as models/default.ckpt) lack it.

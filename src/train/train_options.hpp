@@ -11,6 +11,8 @@
 #include "model/model_spec.hpp"
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
+#include "optim/weight_average.hpp"
+#include "train/tta.hpp"
 
 namespace relunet {
 
@@ -21,11 +23,13 @@ struct TrainOptions {
   int64_t batch = 128;
   ScheduleOptions schedule;
   SgdOptions sgd;
+  AverageOptions average;  // weight average that evaluation and checkpoints use
   float label_smoothing = 0.f;
   std::optional<Activation> activation;  // overrides the model's hidden activations
   uint64_t seed = 1;
   double time_budget_minutes = 0;  // > 0: choose the epoch count to fit this budget
   int64_t val_size = 5000;
+  TtaMode tta = TtaMode::None;  // test-time augmentation of the validation after the last epoch
   Augmentation augment{4, true};
   bool unit_stats = true;
   double near_dead = 0.01;
