@@ -15,7 +15,6 @@ import math
 import warnings
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 
@@ -241,22 +240,33 @@ def whitening_layer(model):
         else None
 
 
+def patch_covariance(images, k, chunk=250):
+    """S = (1/n) sum p p^T over the k x k patches p at every position of the images (N x C x H x
+    W), each patch in (channel, row, column) order; accumulated in float64, a chunk of images at
+    a time (materialising every patch at once, or F.unfold in float64, is many times slower)."""
+    n, channels, height, width = images.shape
+    rows, cols, dim = height - k + 1, width - k + 1, channels * k * k
+    total = torch.zeros(dim, dim, dtype=torch.float64)
+    for start in range(0, n, chunk):
+        x = images[start:start + chunk]
+        shifted = [x[:, :, dy:dy + rows, dx:dx + cols] for dy in range(k) for dx in range(k)]
+        patches = torch.stack(shifted, 2).permute(0, 3, 4, 1, 2).reshape(-1, dim).double()
+        total += patches.T @ patches
+    return total / (n * rows * cols)
+
+
 def whiten(model, images, eps=WHITENING_EPS):
     """Sets the patch-whitening conv's weights from normalised training images (N x C x H x W,
     relunet uses the first WHITENING_IMAGES of the training split): with the eigenvectors v_i and
-    eigenvalues l_i of S = (1/n) sum p p^T over all k x k patches, largest first, filter i is
-    v_i / sqrt(l_i + eps) and filter D + i its negative (D = C k^2), as relunet's
-    src/net/patch_whitening.cpp. Computed in float64."""
+    eigenvalues l_i of the patch covariance, largest first, filter i is v_i / sqrt(l_i + eps) and
+    filter D + i its negative (D = C k^2), as relunet's src/net/patch_whitening.cpp."""
     conv = whitening_layer(model)
     channels, k = conv.weight.shape[1], conv.weight.shape[2]
     dim = channels * k * k
     if conv.weight.shape[0] != 2 * dim:
         raise ModelError(f"a patch-whitening conv on {channels} channels with kernel {k} needs "
                          f"{2 * dim} filters, not {conv.weight.shape[0]}")
-    # (N, C*k*k, positions): each column one patch in (channel, row, column) order.
-    patches = F.unfold(images.double(), k).transpose(1, 2).reshape(-1, dim)
-    covariance = patches.T @ patches / patches.shape[0]
-    values, vectors = torch.linalg.eigh(covariance)  # ascending
+    values, vectors = torch.linalg.eigh(patch_covariance(images, k))  # ascending
     values, vectors = values.flip(0), vectors.flip(1)
     filters = (vectors.T / torch.sqrt(values.clamp(min=0) + eps)[:, None]).reshape(dim, channels,
                                                                                   k, k)
