@@ -74,6 +74,9 @@ def parse_args():
                    help="threads (default: the cores this process may use, %(default)s)")
     p.add_argument("--blas", choices=torch_env.BLAS_CHOICES, default="openblas",
                    help="Debian's OpenBLAS, or the system's libblas.so.3 (default: %(default)s)")
+    p.add_argument("--subset", type=int, metavar="N",
+                   help="only the first N images of each training batch file, for smoke tests "
+                        "(relunet on a directory of such files splits them the same way)")
     p.add_argument("--memory-format", choices=("channels_last", "nchw"), default="channels_last",
                    help="PyTorch tensor layout in training and evaluation (default: %(default)s)")
     recipe = p.add_argument_group("recipe options (relunet train's names and defaults; the model "
@@ -87,8 +90,9 @@ def parse_args():
                                 help=f"(relunet default: {default:g})" if kind is float
                                 else f"(relunet default: {default})")
     args = p.parse_args()
-    if args.threads < 1:
-        p.error(f"--threads must be at least 1, got {args.threads}")
+    for name in ("threads", "subset"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1, got {getattr(args, name)}")
     return args
 
 
@@ -145,8 +149,9 @@ def data_directory(flag):
     return flag or os.environ.get("RELUNET_DATA") or "data/cifar-10-batches-bin"
 
 
-def read_cifar(directory, np):
-    """The five training batches: uint8 images N x 3 x 32 x 32 (RGB planes) and labels."""
+def read_cifar(directory, np, subset=None):
+    """The five training batches (the first `subset` records of each, if given): uint8 images
+    N x 3 x 32 x 32 (RGB planes) and labels."""
     chunks = []
     for name in CIFAR_FILES:
         path = os.path.join(directory, name)
@@ -159,7 +164,7 @@ def read_cifar(directory, np):
         if not raw or len(raw) % RECORD_BYTES:
             raise Failure(f"CIFAR-10 file {path} has {len(raw)} bytes, not a whole number of "
                           f"{RECORD_BYTES}-byte records")
-        chunks.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, RECORD_BYTES))
+        chunks.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, RECORD_BYTES)[:subset])
     records = np.concatenate(chunks)
     labels = records[:, 0].astype(np.int64)
     if labels.max() > 9:
@@ -384,7 +389,7 @@ def train(args):
     layout = torch.channels_last if args.memory_format == "channels_last" else torch.contiguous_format
 
     data = data_directory(args.data)
-    images, labels = read_cifar(data, np)
+    images, labels = read_cifar(data, np, args.subset)
     try:
         train_idx, val_idx = relunet_split.split_train_val(len(images), o["val-size"], o["seed"])
     except ValueError as error:
