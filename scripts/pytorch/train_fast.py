@@ -113,6 +113,9 @@ def recipe_value(name, value, source):
             if not isinstance(value, bool):
                 raise ValueError("not a boolean")
             return value
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)
+                                       and not value.is_integer()):
+            raise ValueError(f"{value!r} is not {'an integer' if kind is int else 'a number'}")
         value = kind(value)
     except (TypeError, ValueError) as error:
         raise Failure(f"{source}: option \"{name}\": {error}") from None
