@@ -562,7 +562,12 @@ def main():
         env = torch_env.torch_environment(args.threads, args.blas)
         env[REEXEC_MARK] = f"{args.threads}:{args.blas}"
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise Failure(f"PyTorch is not installed for {sys.executable}: sudo apt-get install "
+                      "python3-torch libopenblas0-pthread, and run the script itself (its first "
+                      "line picks Debian's /usr/bin/python3)") from None
     torch_ref = torch
     train(args)
 
