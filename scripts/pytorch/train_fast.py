@@ -47,11 +47,12 @@ RECIPE = {
     "crop-pad": (int, 4), "crop-fill": (str, "zero"), "no-flip": (bool, False),
     "flip-mode": (str, "random"), "time-budget": (float, 0.0),
     "average": (str, "none"), "average-every": (int, 5), "average-decay": (float, 0.95),
-    "average-ramp": (float, 3.0), "average-start": (int, 3), "tta": (bool, False),
+    "average-ramp": (float, 3.0), "average-start": (int, 3), "tta": (str, "none"),
 }
 CHOICES = {"schedule": ("constant", "step", "cosine", "one-cycle", "triangle"),
            "decay-mode": ("l2", "decoupled"), "crop-fill": ("zero", "reflect"),
-           "flip-mode": ("random", "alternating"), "average": ("none", "ema", "lookahead")}
+           "flip-mode": ("random", "alternating"), "average": ("none", "ema", "lookahead"),
+           "tta": ("none", "flip", "flip-shift")}
 # relunet train options that do not change what is trained: accepted in a recipe, ignored here.
 NOT_TRAINING = {"no-unit-stats", "near-dead"}
 
@@ -84,7 +85,7 @@ def parse_args():
     for name, (kind, default) in RECIPE.items():
         if kind is bool:
             recipe.add_argument(f"--{name}", action="store_const", const=True, default=None,
-                                help=f"(relunet default: off)")
+                                help="(relunet default: off)")
         else:
             recipe.add_argument(f"--{name}", type=kind, default=None, choices=CHOICES.get(name),
                                 help=f"(relunet default: {default:g})" if kind is float
@@ -217,7 +218,9 @@ def lr_at(o, step, total_steps, steps_per_epoch):
     if kind == "step":
         return lr * o["gamma"] ** (step // max(steps_per_epoch, 1) // max(o["step-epochs"], 1))
     if kind == "cosine":
-        return lr * t / warm if t < warm else final + 0.5 * (lr - final) * (1 + math.cos(math.pi * u))
+        if t < warm:
+            return lr * t / warm
+        return final + 0.5 * (lr - final) * (1 + math.cos(math.pi * u))
     start = lr / o["lr-div"]
     if t < warm:
         return start + (lr - start) * t / warm
@@ -310,18 +313,23 @@ class Augmenter:
         return out
 
 
-def tta_logits(model, x):
-    """airbench94's test-time augmentation: the image and its mirror (weight 1/4 each), and both
-    shifted by one pixel up-left and down-right with reflect padding (1/8 each)."""
-    torch = torch_ref
+def tta_logits(model, x, mode):
+    """relunet's test-time augmentation (src/train/tta.hpp), logits averaged over the views:
+    flip, the image and its mirror (1/2 each); flip-shift, as airbench94, the image and its
+    mirror (1/4 each) and both shifted by one pixel up-left and down-right with a reflected
+    border (1/8 each)."""
     both = lambda v: model(v) + model(v.flip(-1))  # noqa: E731
-    padded = torch.nn.functional.pad(x, (1,) * 4, mode="reflect")
+    if mode == "none":
+        return model(x)
+    if mode == "flip":
+        return 0.5 * both(x)
+    padded = torch_ref.nn.functional.pad(x, (1,) * 4, mode="reflect")
     h, w = x.shape[-2:]
     shifted = both(padded[:, :, :h, :w]) + both(padded[:, :, 2:, 2:])
     return 0.25 * both(x) + 0.125 * shifted
 
 
-def evaluate(model, images, labels, normalize, o, layout, tta=False):
+def evaluate(model, images, labels, normalize, o, layout, tta="none"):
     torch = torch_ref
     model.eval()
     loss_sum, correct = 0.0, 0
@@ -329,7 +337,7 @@ def evaluate(model, images, labels, normalize, o, layout, tta=False):
         for start in range(0, len(images), o["batch"]):
             x = normalize(images[start:start + o["batch"]]).contiguous(memory_format=layout)
             y = labels[start:start + o["batch"]]
-            logits = tta_logits(model, x) if tta else model(x)
+            logits = tta_logits(model, x, tta)
             loss_sum += torch.nn.functional.cross_entropy(logits, y, reduction="sum").item()
             correct += (logits.argmax(1) == y).sum().item()
     return loss_sum / len(images), correct / len(images)
@@ -389,7 +397,8 @@ def train(args):
     out = args.out or os.path.join("runs", "pytorch-" + os.path.splitext(os.path.basename(path))[0])
     if os.path.exists(os.path.join(out, "metrics.jsonl")):
         raise Failure(f"{out} already holds a run (metrics.jsonl): choose another --out")
-    layout = torch.channels_last if args.memory_format == "channels_last" else torch.contiguous_format
+    layout = (torch.channels_last if args.memory_format == "channels_last"
+              else torch.contiguous_format)
 
     data = data_directory(args.data)
     images, labels = read_cifar(data, np, args.subset)
@@ -429,7 +438,8 @@ def train(args):
 
         def train_step():
             model.train()
-            loss = torch.nn.functional.cross_entropy(model(x), y, label_smoothing=o["label-smoothing"])
+            loss = torch.nn.functional.cross_entropy(model(x), y,
+                                                     label_smoothing=o["label-smoothing"])
             model.zero_grad(set_to_none=True)
             loss.backward()
 
@@ -492,7 +502,8 @@ def train(args):
             y = train_labels[indices]
             data_wait += time.monotonic() - wait_start
             logits = model(x)
-            loss = torch.nn.functional.cross_entropy(logits, y, label_smoothing=o["label-smoothing"])
+            loss = torch.nn.functional.cross_entropy(logits, y,
+                                                     label_smoothing=o["label-smoothing"])
             if not math.isfinite(loss.item()):
                 raise Failure(f"training diverged: the loss is {loss.item()} at epoch "
                               f"{epoch + 1}, batch {b + 1}; try a lower learning rate than "
@@ -517,10 +528,10 @@ def train(args):
         average.end_epoch()
         train_seconds = time.monotonic() - epoch_start
         epoch += 1
-        last = epoch == epochs_total
+        val_tta = o["tta"] if epoch == epochs_total else "none"  # the run's last validation
         average.swap()
         val_loss, val_accuracy = evaluate(model, val_images, val_labels, normalize, o, layout,
-                                          tta=o["tta"] and last)
+                                          val_tta)
         average.swap()
         elapsed = time.monotonic() - run_start
         if o["time-budget"] > 0 and not refitted:  # relunet: refit once, from the first epoch
@@ -533,17 +544,18 @@ def train(args):
         record = {"epoch": epoch, "step": step, "lr": lr, "train_loss": loss_sum / seen,
                   "train_accuracy": correct / seen, "images_per_second": seen / train_seconds,
                   "epoch_seconds": time.monotonic() - epoch_start,
-                  "data_wait_seconds": data_wait, "elapsed_seconds": elapsed,
-                  "val_loss": val_loss, "val_accuracy": val_accuracy}
-        if o["tta"] and last:
-            record["tta"] = True
+                  "data_wait_seconds": data_wait, "elapsed_seconds": elapsed}
+        if o["time-budget"] > 0:
+            record["planned_steps"] = epochs_total * steps_per_epoch
+        record.update(val_loss=val_loss, val_accuracy=val_accuracy, val_tta=val_tta)
         metrics.write(json.dumps(record) + "\n")
         metrics.flush()
         mark = " *" if val_accuracy > best else ""
+        mark += "" if val_tta == "none" else f" (TTA {val_tta})"
         best = max(best, val_accuracy)
         log(f"epoch {epoch}/{epochs_total}: train loss {loss_sum / seen:.4f} acc "
             f"{100 * correct / seen:.2f}% | val loss {val_loss:.4f} acc "
-            f"{100 * val_accuracy:.2f}%{mark}{' (TTA)' if o['tta'] and last else ''} | lr "
+            f"{100 * val_accuracy:.2f}%{mark} | lr "
             f"{lr:.4g} | {seen / train_seconds:.0f} img/s | {elapsed:.0f}s")
         if o["time-budget"] > 0 and elapsed > o["time-budget"] * 60 and epoch < epochs_total:
             log(f"time budget of {o['time-budget']:.1f} min used up after epoch {epoch}; "

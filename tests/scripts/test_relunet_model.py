@@ -97,6 +97,23 @@ class Translation(unittest.TestCase):
         self.assertEqual(relunet_model.parameter_count(self.model),
                          sum(count.values()) + 24 * 3 * 4)
 
+    def test_test_time_augmentation_views(self):
+        train_fast.torch_ref = torch
+        self.model.eval()
+        x = torch.randn(2, 3, 32, 32)
+        with torch.no_grad():
+            plain, mirrored = self.model(x), self.model(x.flip(-1))
+            self.assertTrue(torch.equal(train_fast.tta_logits(self.model, x, "none"), plain))
+            self.assertTrue(torch.allclose(train_fast.tta_logits(self.model, x, "flip"),
+                                           0.5 * (plain + mirrored)))
+            # Every view of a constant image is the image: the weights must sum to 1.
+            flat = torch.full((2, 3, 32, 32), 0.7)
+            self.assertTrue(torch.allclose(train_fast.tta_logits(self.model, flat, "flip-shift"),
+                                           self.model(flat), atol=1e-6))
+            # A shifted view differs from the plain ones on an image that is not constant.
+            self.assertFalse(torch.allclose(train_fast.tta_logits(self.model, x, "flip-shift"),
+                                            0.5 * (plain + mirrored), atol=1e-6))
+
     def test_triangle_schedule_and_budget(self):
         o = {"lr": 1.5, "schedule": "triangle", "warmup": 0.25, "lr-div": 5, "lr-final": 0.07}
         lrs = [train_fast.lr_at(o, step, 100, 10) for step in (0, 25, 100, 1000)]

@@ -56,8 +56,10 @@ class TimeToAccuracy(unittest.TestCase):
         r = self.report(run)["runs"][0]
         self.assertEqual([(x["threshold_percent"], x["epoch"], x["seconds"]) for x in r["reached"]],
                          [(90, 2, 125.0), (92, 4, 245.0), (93, 5, 305.0), (94, None, None)])
-        self.assertEqual(r["final"], {"epoch": 7, "seconds": 425.0, "val_accuracy": 0.935})
-        self.assertEqual(r["best"], {"epoch": 6, "seconds": 365.0, "val_accuracy": 0.9399})
+        self.assertEqual(r["final"], {"epoch": 7, "seconds": 425.0, "val_accuracy": 0.935,
+                                      "val_tta": "none"})
+        self.assertEqual(r["best"], {"epoch": 6, "seconds": 365.0, "val_accuracy": 0.9399,
+                                     "val_tta": "none"})
         self.assertEqual(r["epochs"], 7)
 
     def test_table_and_ratio_between_runs(self):
@@ -75,6 +77,16 @@ class TimeToAccuracy(unittest.TestCase):
         ratios = self.report(a, b, "--thresholds", "90,93,94")["runs"][1]["time_ratio_to_first"]
         self.assertEqual(ratios, {"90": 5.0, "93": 3.75, "94": None})
 
+    def test_final_validation_with_tta_is_marked(self):
+        run = self.run_dir("tta", [
+            {"epoch": 1, "elapsed_seconds": 60.0, "val_accuracy": 0.92, "val_tta": "none"},
+            {"epoch": 2, "elapsed_seconds": 130.0, "val_accuracy": 0.935,
+             "val_tta": "flip-shift"}])
+        proc = self.tool(run, "--no-plot")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("93.50% (2, 2.2 min, TTA flip-shift)", proc.stdout)
+        self.assertEqual(self.report(run)["runs"][0]["reached"][2]["val_tta"], "flip-shift")
+
     def test_not_reached_in_table(self):
         run = self.epochs("slow", 60.0, [0.5, 0.6])
         proc = self.tool(run, "--no-plot")
@@ -89,7 +101,7 @@ class TimeToAccuracy(unittest.TestCase):
             {"epoch": 2, "elapsed_seconds": 120.0, "val_accuracy": 0.91}])
         r = self.report(run)["runs"][0]
         self.assertEqual(r["reached"][0], {"threshold_percent": 90, "epoch": 2, "seconds": 120.0,
-                                           "val_accuracy": 0.91})
+                                           "val_accuracy": 0.91, "val_tta": "none"})
         self.assertEqual([p["seconds"] for p in r["curve"]], [60.0, 120.0])
 
     def test_bad_inputs_are_one_line_errors(self):
