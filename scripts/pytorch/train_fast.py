@@ -199,12 +199,34 @@ class Normalizer:
 
 # --- the time budget, as relunet's trainer --------------------------------------------------------
 
-def epochs_in_budget(budget_seconds, spent_seconds, seconds_per_epoch, done, max_epochs):
-    """Epochs that fit in what is left of the budget, 3% of which is held back; at least one,
-    at most max_epochs (relunet's epochs_in_budget)."""
-    left = budget_seconds * 0.97 - spent_seconds
-    more = int(max(0.0, left / seconds_per_epoch))
-    return min(max(done + more, max(done, 1)), max_epochs)
+class BudgetPlan:
+    """relunet's time-budget plan (src/train/budget_plan.hpp): the most optimiser steps, at most
+    max_steps, that end the run by `target` of the budget, counting the training steps still to
+    take, the validation after every epoch end still to come (the last epoch may be partial) and
+    the extra test-time-augmentation views of the last validation. Planned from a few timed steps
+    first, then again after every epoch and about ten times within one, from measured speeds."""
+
+    def __init__(self, budget_seconds, steps_per_epoch, max_steps, target=0.985):
+        self.deadline = budget_seconds * target
+        self.per_epoch, self.max_steps = max(steps_per_epoch, 1), max(max_steps, 1)
+
+    def seconds_left(self, step, speed, total):
+        ends = -(-total // self.per_epoch) - step // self.per_epoch
+        return ((total - step) * speed["step_seconds"] + ends * speed["epoch_end_seconds"]
+                + speed["final_extra_seconds"])
+
+    def total_steps(self, elapsed, step, speed):
+        least = max(step, 1)
+        lo, hi = least, max(least, self.max_steps)
+        if elapsed + self.seconds_left(step, speed, hi) <= self.deadline:
+            return hi
+        while lo < hi:  # the time left grows with the total: the largest that fits
+            mid = lo + (hi - lo + 1) // 2
+            if elapsed + self.seconds_left(step, speed, mid) <= self.deadline:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
 
 
 def lr_at(o, step, total_steps, steps_per_epoch):
@@ -430,7 +452,9 @@ def train(args):
         f"training and {len(val_idx)} validation images; batch {o['batch']}; {args.threads} "
         f"threads; torch {torch.__version__}, BLAS {blas} ({blas_library})")
 
-    epochs_total = o["epochs"]
+    total_steps = o["epochs"] * steps_per_epoch
+    plan, speed = None, {}
+    tta_views = {"none": 1, "flip": 2, "flip-shift": 6}[o["tta"]]
     if o["time-budget"] > 0:  # timed as relunet: a few steps without optimiser steps
         relunet_model.initialize(model)
         x = normalize(train_images[:o["batch"]]).contiguous(memory_format=layout)
@@ -447,11 +471,14 @@ def train(args):
             model.eval()
             with torch.inference_mode():
                 model(x)
-        per_epoch = (median_seconds(2, 7, train_step) * steps_per_epoch
-                     + median_seconds(1, 5, infer_step) * val_batches)
-        epochs_total = epochs_in_budget(o["time-budget"] * 60, 0, per_epoch, 0, o["epochs"])
-        log(f"time budget {o['time-budget']:.1f} min: ~{per_epoch:.0f} s per epoch -> "
-            f"{epochs_total} epochs")
+        plan = BudgetPlan(o["time-budget"] * 60, steps_per_epoch, o["epochs"] * steps_per_epoch)
+        val_seconds = median_seconds(1, 5, infer_step) * val_batches
+        speed = {"step_seconds": median_seconds(2, 7, train_step), "val_seconds": val_seconds,
+                 "epoch_end_seconds": val_seconds,
+                 "final_extra_seconds": val_seconds * (tta_views - 1)}
+        total_steps = plan.total_steps(0.0, 0, speed)
+        log(f"time budget {o['time-budget']:.1f} min: ~{speed['step_seconds']:.3g} s per step "
+            f"-> {total_steps} steps ({-(-total_steps // steps_per_epoch)} epochs)")
     relunet_model.initialize(model)  # again after timing, which moved batch-norm statistics
     setup_seconds = time.monotonic() - setup_start
 
@@ -478,7 +505,7 @@ def train(args):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "run.json"), "w", encoding="utf-8") as f:
         json.dump({"command": sys.argv, "model_file": path, "data": data, "options": o,
-                   "epochs_planned": epochs_total, "threads": torch.get_num_threads(),
+                   "steps_planned": total_steps, "threads": torch.get_num_threads(),
                    "memory_format": args.memory_format, "torch": torch.__version__,
                    "blas": blas, "blas_library": blas_library, "normalization":
                    {"mean": mean, "std": std}, "train_images": len(train_idx),
@@ -487,15 +514,36 @@ def train(args):
     metrics = open(os.path.join(out, "metrics.jsonl"), "w", encoding="utf-8")
 
     step, epoch, best = 0, 0, -1.0
-    refitted = False
-    while epoch < epochs_total:
+    replan_every = max(3, steps_per_epoch // 10)
+
+    def epochs_of(steps):
+        return -(-steps // steps_per_epoch)
+
+    def replan():
+        nonlocal total_steps
+        total_steps = plan.total_steps(time.monotonic() - run_start, step, speed)
+
+    while step < total_steps:
         epoch_start = time.monotonic()
+        epochs_planned = epochs_of(total_steps)
         order = torch.randperm(len(train_idx), generator=generator)
         model.train()
         loss_sum, correct, seen, data_wait = 0.0, 0, 0, 0.0
         progress = Progress(f"epoch {epoch + 1}", steps_per_epoch)
-        lr = lr_at(o, step, epochs_total * steps_per_epoch, steps_per_epoch)
-        for b in range(steps_per_epoch):
+        lr = lr_at(o, step, total_steps, steps_per_epoch)
+        window_start, window_step = time.monotonic(), step
+
+        def measure_steps():
+            """The speed since the window started, half-weighted with the one before it."""
+            nonlocal window_start, window_step
+            if step == window_step:
+                return
+            now = (time.monotonic() - window_start) / (step - window_step)
+            before = speed["step_seconds"]
+            speed["step_seconds"] = 0.5 * (before + now) if before > 0 else now
+            window_start, window_step = time.monotonic(), step
+        b = 0
+        while step < total_steps and b < steps_per_epoch:
             wait_start = time.monotonic()
             indices = order[b * o["batch"]:(b + 1) * o["batch"]]
             x = normalize(augment.batch(indices, epoch)).contiguous(memory_format=layout)
@@ -510,7 +558,7 @@ def train(args):
                               f"--lr {o['lr']:g}")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            lr = lr_at(o, step, epochs_total * steps_per_epoch, steps_per_epoch)
+            lr = lr_at(o, step, total_steps, steps_per_epoch)
             with torch.no_grad():
                 for group in optimizer.param_groups:
                     group["lr"] = lr * group["lr_scale"]
@@ -519,48 +567,57 @@ def train(args):
                             p.mul_(1 - group["lr"] * group["decay"])
             optimizer.step()
             step += 1
-            average.after_step(step, epoch, epochs_total * steps_per_epoch)
+            b += 1
+            average.after_step(step, epoch, total_steps)
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
-            progress.update(b + 1, f"loss {loss_sum / seen:.4f} acc {100 * correct / seen:.2f}%")
+            if plan and b % replan_every == 0 and b < steps_per_epoch:
+                measure_steps()
+                replan()
+            progress.update(b, f"loss {loss_sum / seen:.4f} acc {100 * correct / seen:.2f}%")
         progress.finish()
+        if plan:
+            measure_steps()
+        epoch_end_start = time.monotonic()
         average.end_epoch()
         train_seconds = time.monotonic() - epoch_start
         epoch += 1
-        val_tta = o["tta"] if epoch == epochs_total else "none"  # the run's last validation
+        last = step >= total_steps
+        val_tta = o["tta"] if last else "none"  # the run's last validation
+        val_start = time.monotonic()
         average.swap()
         val_loss, val_accuracy = evaluate(model, val_images, val_labels, normalize, o, layout,
                                           val_tta)
         average.swap()
+        if plan and not last:
+            speed["val_seconds"] = time.monotonic() - val_start
+            speed["final_extra_seconds"] = speed["val_seconds"] * (tta_views - 1)
         elapsed = time.monotonic() - run_start
-        if o["time-budget"] > 0 and not refitted:  # relunet: refit once, from the first epoch
-            refitted = True
-            fit = epochs_in_budget(o["time-budget"] * 60, elapsed, elapsed, epoch, o["epochs"])
-            if fit != epochs_total:
-                log(f"time budget: the first epoch took {elapsed:.0f} s -> {fit} epochs "
-                    f"instead of {epochs_total}")
-                epochs_total = fit
         record = {"epoch": epoch, "step": step, "lr": lr, "train_loss": loss_sum / seen,
                   "train_accuracy": correct / seen, "images_per_second": seen / train_seconds,
                   "epoch_seconds": time.monotonic() - epoch_start,
                   "data_wait_seconds": data_wait, "elapsed_seconds": elapsed}
-        if o["time-budget"] > 0:
-            record["planned_steps"] = epochs_total * steps_per_epoch
+        if plan:
+            record["planned_steps"] = total_steps
         record.update(val_loss=val_loss, val_accuracy=val_accuracy, val_tta=val_tta)
         metrics.write(json.dumps(record) + "\n")
         metrics.flush()
         mark = " *" if val_accuracy > best else ""
         mark += "" if val_tta == "none" else f" (TTA {val_tta})"
         best = max(best, val_accuracy)
-        log(f"epoch {epoch}/{epochs_total}: train loss {loss_sum / seen:.4f} acc "
+        log(f"epoch {epoch}/{epochs_of(total_steps)}: train loss {loss_sum / seen:.4f} acc "
             f"{100 * correct / seen:.2f}% | val loss {val_loss:.4f} acc "
             f"{100 * val_accuracy:.2f}%{mark} | lr "
             f"{lr:.4g} | {seen / train_seconds:.0f} img/s | {elapsed:.0f}s")
-        if o["time-budget"] > 0 and elapsed > o["time-budget"] * 60 and epoch < epochs_total:
-            log(f"time budget of {o['time-budget']:.1f} min used up after epoch {epoch}; "
-                "stopping early")
-            break
+        if plan and not last:
+            speed["epoch_end_seconds"] = time.monotonic() - epoch_end_start
+            replan()
+            if epochs_of(total_steps) != epochs_planned:
+                log(f"time budget: {speed['step_seconds']:.3g} s per step, "
+                    f"{speed['epoch_end_seconds']:.3g} s per epoch end -> "
+                    f"{epochs_of(total_steps)} epochs ({total_steps} steps) instead of "
+                    f"{epochs_planned}")
     metrics.close()
     log(f"done: best validation accuracy {100 * best:.2f}%; metrics in "
         f"{os.path.join(out, 'metrics.jsonl')}")

@@ -120,10 +120,18 @@ class Translation(unittest.TestCase):
         self.assertTrue(all(math.isclose(a, b) for a, b in zip(lrs, [0.3, 1.5, 0.105, 0.105])),
                         lrs)
         self.assertTrue(math.isclose(train_fast.lr_at(o, 10, 100, 10), 0.3 + 1.2 * 0.4))
-        # 30 min, 3% held back, 100 s per epoch: 17 epochs; capped; at least one.
-        self.assertEqual(train_fast.epochs_in_budget(1800, 0, 100, 0, 30), 17)
-        self.assertEqual(train_fast.epochs_in_budget(1800, 0, 100, 0, 10), 10)
-        self.assertEqual(train_fast.epochs_in_budget(60, 0, 100, 0, 30), 1)
+        # Deadline 0.985 x 1000 s; 1 s per step, 10 steps and a 5 s validation per epoch:
+        # t + 5 ceil(t / 10) <= 985 holds up to t = 655 (655 + 330), not at 656 (656 + 330).
+        plan = train_fast.BudgetPlan(1000, 10, 1000)
+        speed = {"step_seconds": 1.0, "epoch_end_seconds": 5.0, "final_extra_seconds": 0.0}
+        self.assertEqual(plan.total_steps(0.0, 0, speed), 655)
+        # 100 s spent at step 50; the TTA views of the last validation cost 25 s more:
+        # 100 + (t - 50) + 5 (ceil(t / 10) - 5) + 25 <= 985: t + 5 ceil(t / 10) <= 935, which
+        # holds at t = 620 (620 + 310), not at 621 (621 + 315).
+        speed["final_extra_seconds"] = 25.0
+        self.assertEqual(plan.total_steps(100.0, 50, speed), 620)
+        self.assertEqual(train_fast.BudgetPlan(1e6, 10, 300).total_steps(0.0, 0, speed), 300)
+        self.assertEqual(plan.total_steps(2000.0, 40, speed), 40)  # never fewer than taken
 
 
 if __name__ == "__main__":
