@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from run_metrics import metrics_path, read_metrics
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CIFAR_FILES = [f"data_batch_{i}.bin" for i in range(1, 6)]
 RECORD_BYTES = 3073  # label byte + 32x32x3 pixels
@@ -63,17 +65,6 @@ def subset_data(data, out_dir, records_per_file):
     return out_dir
 
 
-def read_metrics(run_dir):
-    """The run's epoch records in epoch order (the last line wins for a repeated epoch)."""
-    records = {}
-    with open(os.path.join(run_dir, "metrics.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                record = json.loads(line)
-                records[record["epoch"]] = record
-    return [records[e] for e in sorted(records)]
-
-
 class Run:
     """One finished `relunet train`: its directory, epoch records and whether it diverged."""
 
@@ -115,7 +106,7 @@ def train(script, relunet, threads, run_dir, args):
 
 
 def _records_if_any(run_dir):
-    return read_metrics(run_dir) if os.path.isfile(os.path.join(run_dir, "metrics.jsonl")) else []
+    return read_metrics(run_dir, allow_empty=True) if os.path.isfile(metrics_path(run_dir)) else []
 
 
 def write_json(path, value):

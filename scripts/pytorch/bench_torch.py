@@ -22,6 +22,7 @@ import torch.utils.mkldnn
 from torch import nn
 
 import relunet_model
+import torch_env
 
 LEARNING_RATE = 0.01  # as relunet bench: the cost of a step does not depend on it
 MOMENTUM = 0.9
@@ -144,19 +145,6 @@ INFERENCE = ["eager", "eager-channels_last", "jit-freeze", "jit-freeze-channels_
 
 # --- the environment --------------------------------------------------------------------------
 
-def loaded_blas():
-    """The BLAS library this process actually mapped, from /proc/self/maps."""
-    with open("/proc/self/maps") as maps:
-        paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
-    openblas = sorted(p for p in paths if "openblas" in p)
-    if openblas:
-        return "openblas", openblas[0]
-    libblas = sorted(p for p in paths if "libblas" in p)
-    if libblas and "/blas/" in libblas[0]:
-        return "reference", libblas[0]
-    return "unknown", ", ".join(sorted(paths)) or "none mapped"
-
-
 def gemm_gflops(n=1024, calls=3):
     """torch.mm's speed, which is the BLAS's: a check that the BLAS named is the one in use."""
     a, b = torch.rand(n, n), torch.rand(n, n)
@@ -170,7 +158,7 @@ def gemm_gflops(n=1024, calls=3):
 
 
 def environment(threads):
-    blas, library = loaded_blas()
+    blas, library = torch_env.loaded_blas()
     version = next((line.split("v", 1)[1].split()[0] for line in torch.__config__.show().split("\n")
                     if "MKL-DNN" in line and " v" in line), "unknown")
     return {"torch": torch.__version__, "onednn": version, "threads": torch.get_num_threads(),
