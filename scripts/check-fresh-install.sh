@@ -73,6 +73,7 @@ run_step() {
     exit 1
   fi
   tail -n 3 "$log" | sed 's/^/  | /'
+  echo "check-fresh-install.sh: ok: $name ($took s)"
   steps+=("$(printf '%5d s  %s' "$took" "$name")")
 }
 
