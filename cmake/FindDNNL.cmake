@@ -4,6 +4,8 @@
 # find_package(OpenCL REQUIRED), so configuring fails without the OpenCL headers although
 # relunet runs on the CPU only and dnnl.hpp includes no OpenCL header. The version comes from
 # dnnl_version.h; relunet uses the v2 API (operation descriptors), so 3.x is refused here.
+# relunet includes <oneapi/dnnl/dnnl.hpp>, the header this looks for. Another oneDNN 2.x than the
+# system's is chosen with -DDNNL_ROOT=PREFIX (or CMAKE_PREFIX_PATH).
 find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
 find_library(DNNL_LIBRARY dnnl)
 if(DNNL_INCLUDE_DIR AND EXISTS "${DNNL_INCLUDE_DIR}/oneapi/dnnl/dnnl_version.h")

@@ -5,14 +5,15 @@
 # (about 460 MB installed). CI does not need them.
 set -euo pipefail
 
+# One line per need, with what needs it: a new dependency is one more line.
 packages=(
-  build-essential cmake ninja-build
-  libdnnl-dev
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-  libcli11-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
-  libgtest-dev libgmock-dev
-  python3 python3-matplotlib
-  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
+  build-essential cmake ninja-build                                 # the build
+  libdnnl-dev                                                       # oneDNN 2.x
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev  # reading images
+  libcli11-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev          # CLI, logs, JSON, CRC
+  libgtest-dev libgmock-dev                                         # scripts/test.sh
+  python3 python3-matplotlib                                        # scripts/plot-run, exp-*
+  clang libclang-rt-14-dev libomp-dev  # fuzz.sh, test-sanitizers.sh: libFuzzer, ASan, OpenMP
 )
 case "${1:-}" in
   "") ;;

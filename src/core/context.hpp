@@ -1,7 +1,7 @@
 // context.hpp — the oneDNN engine and stream every layer runs on.
 #pragma once
 
-#include <dnnl.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 
 namespace relunet {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <dnnl.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 
 namespace relunet {
 

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include <dnnl.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 
 namespace relunet {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <dnnl.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include "layers/layer.hpp"
 

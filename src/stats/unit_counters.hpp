@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <dnnl.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <nlohmann/json.hpp>
 
 #include "model/model_spec.hpp"

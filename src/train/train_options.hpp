@@ -24,7 +24,7 @@ struct TrainOptions {
   ScheduleOptions schedule;
   SgdOptions sgd;
   AverageOptions average;  // weight average that evaluation and checkpoints use
-  float label_smoothing = 0.f;
+  float label_smoothing = 0.1f;  // the shipped model's recipe (tests/test_default_recipe.cpp)
   std::optional<Activation> activation;  // overrides the model's hidden activations
   uint64_t seed = 1;
   double time_budget_minutes = 0;  // > 0: choose the epoch count to fit this budget
