@@ -8,8 +8,9 @@ namespace relunet::cli {
 
 Command add_export(CLI::App& app) {
   auto* sub = app.add_subcommand(
-      "export", "Write a checkpoint as an ONNX model (input: float RGB 0-255, N x 3 x H x W; outputs: "
-                "logits, probabilities)");
+      "export",
+      "Write a checkpoint as an ONNX model (input: float RGB 0-255, N x 3 x H x W; outputs: "
+      "logits, probabilities)");
   auto checkpoint = std::make_shared<std::string>(), out = std::make_shared<std::string>();
   sub->add_option("--checkpoint", *checkpoint, "Checkpoint file")->required();
   sub->add_option("--out", *out, "ONNX model file to write")->required();

@@ -1,7 +1,7 @@
 // relunet import — an ONNX model as a relunet model file and checkpoint.
-#include <sstream>
-
 #include <spdlog/spdlog.h>
+
+#include <sstream>
 
 #include "commands.hpp"
 #include "onnx/onnx_import.hpp"
@@ -22,9 +22,10 @@ std::array<float, 3> rgb_triple(const std::string& text) {
 }  // namespace
 
 Command add_import(CLI::App& app) {
-  auto* sub = app.add_subcommand(
-      "import", "Convert an AlexNet-style ONNX model into a relunet model file and checkpoint "
-                "(DIR/model.json, DIR/model.ckpt)");
+  auto* sub =
+      app.add_subcommand("import",
+                         "Convert an AlexNet-style ONNX model into a relunet model file and checkpoint "
+                         "(DIR/model.json, DIR/model.ckpt)");
   struct Args {
     std::string model, out, mean, std;
   };

@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/dnn.hpp>
 
@@ -60,7 +59,8 @@ Case make_case(const std::string& name, const Checkpoint& ckpt, Network& net) {
     normalizer.write_planar(images[i], net.input() + i * in.size());
     std::vector<cv::Mat> planes;
     cv::split(images[i], planes);
-    for (const cv::Mat& plane : planes) c.input.insert(c.input.end(), plane.begin<uint8_t>(), plane.end<uint8_t>());
+    for (const cv::Mat& plane : planes)
+      c.input.insert(c.input.end(), plane.begin<uint8_t>(), plane.end<uint8_t>());
   }
   net.forward(Pass{false, 0});
   c.logits = plain_values(net.logits(), net.context());
@@ -166,7 +166,8 @@ TEST(OnnxExport, ImportGivesBackTheCheckpoint) {
     Context ctx;
     Network net(spec, 1, false, 0, ctx);
     randomize_params(net, 3);
-    const Checkpoint original = checkpoint_of(net, {{0.4f, 0.5f, 0.6f}, {0.2f, 0.3f, 0.25f}}, std::vector<std::string>(10, "x"));
+    const Checkpoint original =
+        checkpoint_of(net, {{0.4f, 0.5f, 0.6f}, {0.2f, 0.3f, 0.25f}}, std::vector<std::string>(10, "x"));
     std::string bytes;
     export_onnx(original, model).SerializeToString(&bytes);
     const Checkpoint back = import_onnx(bytes, model + ".onnx", {});
@@ -177,8 +178,9 @@ TEST(OnnxExport, ImportGivesBackTheCheckpoint) {
       for (const LayerSpec& l : parse_model(json, "model").layers)
         if (l.kind != LayerKind::Dropout && l.kind != LayerKind::Flatten)
           kept.push_back(l.name + ": " + to_string(l.kind) + " " + std::to_string(l.outputs) + " " +
-                         std::to_string(l.kernel) + " " + std::to_string(l.stride) + " " + std::to_string(l.pad) +
-                         " " + std::to_string(l.groups) + " " + to_string(l.act) + " " + std::to_string(l.bias));
+                         std::to_string(l.kernel) + " " + std::to_string(l.stride) + " " +
+                         std::to_string(l.pad) + " " + std::to_string(l.groups) + " " + to_string(l.act) +
+                         " " + std::to_string(l.bias));
       return kept;
     };
     EXPECT_EQ(layers(back.model_json), layers(original.model_json)) << model;

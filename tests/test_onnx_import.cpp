@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <map>
 
+#include "net/network_state.hpp"
 #include "onnx/onnx_export.hpp"
 #include "onnx/onnx_import.hpp"
 #include "test_files.hpp"
 #include "test_support.hpp"
-#include "net/network_state.hpp"
 
 namespace relunet::test {
 namespace {
@@ -124,7 +124,8 @@ TEST(OnnxImport, UnsupportedOpIsNamedWithItsNode) {
   onnx::ModelProto m = small_model();
   node_of(m, "Relu").set_op_type("HardSwish");
   const std::string message = refusal(m);
-  EXPECT_NE(message.find("m.onnx: node 'layer1' (HardSwish): operator not supported by relunet"), std::string::npos)
+  EXPECT_NE(message.find("m.onnx: node 'layer1' (HardSwish): operator not supported by relunet"),
+            std::string::npos)
       << message;
 }
 
@@ -141,7 +142,8 @@ TEST(OnnxImport, UnsupportedAttributeIsNamed) {
   other.set_name("frobnicate");
   other.set_type(onnx::AttributeProto::INT);
   node_of(m, "Conv").mutable_attribute()->RemoveLast();
-  EXPECT_NE(refusal(m).find("node 'layer2' (MaxPool): attribute 'frobnicate' is not supported"), std::string::npos)
+  EXPECT_NE(refusal(m).find("node 'layer2' (MaxPool): attribute 'frobnicate' is not supported"),
+            std::string::npos)
       << refusal(m);
 }
 
@@ -157,8 +159,9 @@ TEST(OnnxImport, WeightOfAnotherShapeIsRefused) {
   onnx::ModelProto m = small_model();
   for (onnx::TensorProto& t : *m.mutable_graph()->mutable_initializer())
     if (t.name() == "layer3.weight") t.mutable_float_data()->RemoveLast();
-  EXPECT_NE(refusal(m).find("initializer 'layer3.weight': holds 191 values (typed data), its dimensions say 192"),
-            std::string::npos)
+  EXPECT_NE(
+      refusal(m).find("initializer 'layer3.weight': holds 191 values (typed data), its dimensions say 192"),
+      std::string::npos)
       << refusal(m);
 }
 
@@ -167,7 +170,8 @@ TEST(OnnxImport, NotAnOnnxFile) {
               onnx::ModelProto m;
               m.mutable_graph();
               return m;
-            }()).find("m.onnx: the model has no graph nodes"),
+            }())
+                .find("m.onnx: the model has no graph nodes"),
             std::string::npos);
   try {
     import_onnx("\xff\xff\xff garbage", "g.onnx", {});

@@ -6,9 +6,8 @@
 #include "onnx/onnx_export.hpp"
 
 #include <map>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "io/atomic_file.hpp"
 #include "model/model_spec.hpp"
@@ -126,8 +125,8 @@ void export_normalization(GraphBuilder& g, const Normalization& norm) {
 }
 
 void export_conv(GraphBuilder& g, const LayerSpec& layer) {
-  const std::string weight = g.param(layer.name + ".weight",
-                                     {layer.outputs, layer.in.c / layer.groups, layer.kernel, layer.kernel});
+  const std::string weight =
+      g.param(layer.name + ".weight", {layer.outputs, layer.in.c / layer.groups, layer.kernel, layer.kernel});
   std::vector<std::string> inputs{weight};
   if (layer.bias) inputs.push_back(g.param(layer.name + ".bias", {layer.outputs}));
   onnx::NodeProto& n = g.node("Conv", layer.name, inputs);
@@ -152,11 +151,21 @@ void export_fully_connected(GraphBuilder& g, const LayerSpec& layer) {
 
 void export_activation(GraphBuilder& g, const LayerSpec& layer) {
   switch (layer.act.fn) {
-    case ActivationFn::ReLU: g.node("Relu", layer.name); break;
-    case ActivationFn::LeakyReLU: set_float(g.node("LeakyRelu", layer.name), "alpha", layer.act.alpha); break;
-    case ActivationFn::Tanh: g.node("Tanh", layer.name); break;
-    case ActivationFn::Sigmoid: g.node("Sigmoid", layer.name); break;
-    case ActivationFn::ELU: set_float(g.node("Elu", layer.name), "alpha", layer.act.alpha); break;
+    case ActivationFn::ReLU:
+      g.node("Relu", layer.name);
+      break;
+    case ActivationFn::LeakyReLU:
+      set_float(g.node("LeakyRelu", layer.name), "alpha", layer.act.alpha);
+      break;
+    case ActivationFn::Tanh:
+      g.node("Tanh", layer.name);
+      break;
+    case ActivationFn::Sigmoid:
+      g.node("Sigmoid", layer.name);
+      break;
+    case ActivationFn::ELU:
+      set_float(g.node("Elu", layer.name), "alpha", layer.act.alpha);
+      break;
   }
 }
 
@@ -180,14 +189,27 @@ void export_batch_norm(GraphBuilder& g, const LayerSpec& layer) {
 
 void export_layer(GraphBuilder& g, const LayerSpec& layer) {
   switch (layer.kind) {
-    case LayerKind::Conv: export_conv(g, layer); break;
+    case LayerKind::Conv:
+      export_conv(g, layer);
+      break;
     case LayerKind::MaxPool:
-    case LayerKind::AvgPool: export_pool(g, layer); break;
-    case LayerKind::FullyConnected: export_fully_connected(g, layer); break;
-    case LayerKind::Activation: export_activation(g, layer); break;
-    case LayerKind::LRN: export_lrn(g, layer); break;
-    case LayerKind::BatchNorm: export_batch_norm(g, layer); break;
-    case LayerKind::Dropout: break;  // the identity at inference
+    case LayerKind::AvgPool:
+      export_pool(g, layer);
+      break;
+    case LayerKind::FullyConnected:
+      export_fully_connected(g, layer);
+      break;
+    case LayerKind::Activation:
+      export_activation(g, layer);
+      break;
+    case LayerKind::LRN:
+      export_lrn(g, layer);
+      break;
+    case LayerKind::BatchNorm:
+      export_batch_norm(g, layer);
+      break;
+    case LayerKind::Dropout:
+      break;  // the identity at inference
     case LayerKind::Flatten:
       if (g.rank != 2) flatten(g, layer.name);
       break;
@@ -238,7 +260,7 @@ onnx::ModelProto export_onnx(const Checkpoint& ckpt, const std::string& origin) 
   set_float_tensor_type(*graph.add_input(), g.current, {spec.input.c, spec.input.h, spec.input.w});
   export_normalization(g, ckpt.norm);
   for (const LayerSpec& layer : spec.layers) export_layer(g, layer);
-  g.rename_current("logits");  // the last layer is an fc layer, so its node is the last one
+  g.rename_current("logits");          // the last layer is an fc layer, so its node is the last one
   g.node("Softmax", "probabilities");  // opset 13: over the last axis, the classes
   set_float_tensor_type(*graph.add_output(), "logits", {spec.classes});
   set_float_tensor_type(*graph.add_output(), "probabilities", {spec.classes});
@@ -249,7 +271,8 @@ void export_onnx_file(const std::string& checkpoint_path, const std::string& out
   const onnx::ModelProto model = export_onnx(load_checkpoint(checkpoint_path), checkpoint_path);
   std::string bytes;
   if (!model.SerializeToString(&bytes))
-    throw std::runtime_error(out_path + ": the ONNX model is too large to serialise (protobuf's limit is 2 GiB)");
+    throw std::runtime_error(out_path +
+                             ": the ONNX model is too large to serialise (protobuf's limit is 2 GiB)");
   write_file_atomically(out_path, bytes);
 }
 

@@ -4,17 +4,17 @@
 // their softmax, "probabilities".
 #pragma once
 
-#include <string>
-
 #include <onnx/onnx_pb.h>
+
+#include <string>
 
 #include "io/checkpoint.hpp"
 
 namespace relunet {
 
 // Metadata keys the exporter writes and the importer reads back.
-inline constexpr const char* kOnnxClassNamesKey = "class_names";      // a JSON array of strings
-inline constexpr const char* kOnnxInputKey = "relunet.input";         // how to feed the graph
+inline constexpr const char* kOnnxClassNamesKey = "class_names";  // a JSON array of strings
+inline constexpr const char* kOnnxInputKey = "relunet.input";     // how to feed the graph
 inline constexpr const char* kOnnxInputRgb255 = "float RGB 0-255, N x 3 x H x W";
 
 // `origin` names the checkpoint in errors (a parameter missing or of the wrong size).

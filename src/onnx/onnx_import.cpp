@@ -6,6 +6,8 @@
 // relunet does not have, a branch — is a one-line error naming the node and its op.
 #include "onnx/onnx_import.hpp"
 
+#include <onnx/onnx_pb.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -13,12 +15,10 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
-#include <onnx/onnx_pb.h>
 
 #include "io/atomic_file.hpp"
 #include "model/model_spec.hpp"
@@ -30,7 +30,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr uintmax_t kMaxOnnxBytes = (uintmax_t{1} << 31) - 1;  // protobuf's own message limit
-constexpr int64_t kMaxElements = int64_t{1} << 31;           // as model_spec.cpp's weight limit
+constexpr int64_t kMaxElements = int64_t{1} << 31;             // as model_spec.cpp's weight limit
 
 // A constant tensor: an initializer or the output of a Constant node.
 struct Constant {
@@ -44,8 +44,8 @@ int64_t element_count(const google::protobuf::RepeatedField<int64_t>& dims, cons
   int64_t count = 1;
   for (int64_t d : dims)
     if (d <= 0 || __builtin_mul_overflow(count, d, &count) || count > kMaxElements)
-      throw std::runtime_error(where + ": dimensions must be positive, at most " + std::to_string(kMaxElements) +
-                               " elements in all");
+      throw std::runtime_error(where + ": dimensions must be positive, at most " +
+                               std::to_string(kMaxElements) + " elements in all");
   return count;
 }
 
@@ -58,7 +58,8 @@ std::vector<T> tensor_values(const onnx::TensorProto& t, const Repeated& typed, 
   const size_t held = raw ? t.raw_data().size() : size_t(typed.size()) * sizeof(T);
   if (held != size_t(count) * sizeof(T))
     throw std::runtime_error(where + ": holds " + std::to_string(held / sizeof(T)) + " values (" +
-                             (raw ? "raw_data" : "typed data") + "), its dimensions say " + std::to_string(count));
+                             (raw ? "raw_data" : "typed data") + "), its dimensions say " +
+                             std::to_string(count));
   std::vector<T> values(static_cast<size_t>(count));
   if (raw)
     std::memcpy(values.data(), t.raw_data().data(), held);  // ONNX raw data is little-endian, as x86-64
@@ -69,7 +70,8 @@ std::vector<T> tensor_values(const onnx::TensorProto& t, const Repeated& typed, 
 
 Constant decode_tensor(const onnx::TensorProto& t, const std::string& where) {
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
-    throw std::runtime_error(where + ": external data is not supported (save the model with its weights inside)");
+    throw std::runtime_error(where +
+                             ": external data is not supported (save the model with its weights inside)");
   Constant c;
   c.dims.assign(t.dims().begin(), t.dims().end());
   const int64_t count = element_count(t.dims(), where);
@@ -89,12 +91,14 @@ class NodeReader {
  public:
   NodeReader(const onnx::NodeProto& node, size_t index, const std::string& origin)
       : node_(node),
-        where_(origin + ": node '" + (node.name().empty() ? "#" + std::to_string(index) : node.name()) + "' (" +
-               node.op_type() + ")") {}
+        where_(origin + ": node '" + (node.name().empty() ? "#" + std::to_string(index) : node.name()) +
+               "' (" + node.op_type() + ")") {}
 
   const onnx::NodeProto& node() const { return node_; }
   const std::string& where() const { return where_; }
-  [[noreturn]] void fail(const std::string& problem) const { throw std::runtime_error(where_ + ": " + problem); }
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw std::runtime_error(where_ + ": " + problem);
+  }
 
   int64_t integer(const std::string& name, int64_t fallback) {
     const onnx::AttributeProto* a = find(name, onnx::AttributeProto::INT);
@@ -112,11 +116,14 @@ class NodeReader {
     const onnx::AttributeProto* a = find(name, onnx::AttributeProto::STRING);
     return a ? a->s() : fallback;
   }
-  const onnx::AttributeProto* tensor(const std::string& name) { return find(name, onnx::AttributeProto::TENSOR); }
+  const onnx::AttributeProto* tensor(const std::string& name) {
+    return find(name, onnx::AttributeProto::TENSOR);
+  }
   // Reads an attribute that must have the value `expected` (or be absent).
   void require(const std::string& name, int64_t expected, const std::string& why) {
     if (integer(name, expected) != expected)
-      fail("attribute '" + name + "' = " + std::to_string(integer(name, expected)) + " is not supported (" + why + ")");
+      fail("attribute '" + name + "' = " + std::to_string(integer(name, expected)) + " is not supported (" +
+           why + ")");
   }
 
   void finish() const {
@@ -174,7 +181,8 @@ struct Importer {
     }
     const auto it = constants.find(r.node().input(i));
     if (it == constants.end())
-      r.fail(std::string("the ") + what + " ('" + r.node().input(i) + "') must be a constant (an initializer)");
+      r.fail(std::string("the ") + what + " ('" + r.node().input(i) +
+             "') must be a constant (an initializer)");
     return &it->second;
   }
   const std::vector<float>& floats(const NodeReader& r, int i, const char* what, size_t count) const {
@@ -197,7 +205,8 @@ void read_window(NodeReader& r, Json& fields, std::vector<int64_t> kernel) {
   if (pads.size() != 4 || std::count(pads.begin(), pads.end(), pads[0]) != 4)
     r.fail("only the same padding on every side is supported");
   if (dilations != std::vector<int64_t>{1, 1}) r.fail("dilated windows are not supported");
-  if (r.text("auto_pad", "NOTSET") != "NOTSET") r.fail("attribute 'auto_pad' is not supported (give explicit pads)");
+  if (r.text("auto_pad", "NOTSET") != "NOTSET")
+    r.fail("attribute 'auto_pad' is not supported (give explicit pads)");
   fields["kernel"] = kernel[0];
   fields["stride"] = strides[0];
   fields["pad"] = pads[0];
@@ -375,17 +384,27 @@ void import_softmax(NodeReader& r, Importer& m) {
 
 using OpImporter = void (*)(NodeReader&, Importer&);
 const std::map<std::string, OpImporter> kOps = {
-    {"Conv", import_conv},           {"MaxPool", import_pool},
-    {"AveragePool", import_pool},    {"LRN", import_lrn},
-    {"Gemm", import_gemm},           {"MatMul", import_matmul},
+    {"Conv", import_conv},
+    {"MaxPool", import_pool},
+    {"AveragePool", import_pool},
+    {"LRN", import_lrn},
+    {"Gemm", import_gemm},
+    {"MatMul", import_matmul},
     {"BatchNormalization", import_batch_norm},
-    {"Relu", import_activation},     {"LeakyRelu", import_activation},
-    {"Tanh", import_activation},     {"Sigmoid", import_activation},
-    {"Elu", import_activation},      {"Flatten", import_flatten},
-    {"Reshape", import_reshape},     {"Dropout", import_identity},
-    {"Identity", import_identity},   {"Softmax", import_softmax},
-    {"LogSoftmax", import_softmax},  {"Mul", import_elementwise},
-    {"Div", import_elementwise},     {"Add", import_elementwise},
+    {"Relu", import_activation},
+    {"LeakyRelu", import_activation},
+    {"Tanh", import_activation},
+    {"Sigmoid", import_activation},
+    {"Elu", import_activation},
+    {"Flatten", import_flatten},
+    {"Reshape", import_reshape},
+    {"Dropout", import_identity},
+    {"Identity", import_identity},
+    {"Softmax", import_softmax},
+    {"LogSoftmax", import_softmax},
+    {"Mul", import_elementwise},
+    {"Div", import_elementwise},
+    {"Add", import_elementwise},
     {"Sub", import_elementwise},
 };
 
@@ -404,7 +423,8 @@ void read_constant_node(NodeReader& r, Importer& m) {
 
 void read_node(const onnx::NodeProto& node, size_t index, const std::string& origin, Importer& m) {
   NodeReader r(node, index, origin);
-  if (!node.domain().empty() && node.domain() != "ai.onnx") r.fail("operators of domain '" + node.domain() + "' are not supported");
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    r.fail("operators of domain '" + node.domain() + "' are not supported");
   if (node.op_type() == "Constant") return read_constant_node(r, m);
   const auto op = kOps.find(node.op_type());
   if (op == kOps.end()) r.fail("operator not supported by relunet; supported: " + supported_ops());
@@ -425,7 +445,9 @@ Shape read_input(const onnx::GraphProto& graph, const std::string& origin, Impor
   const onnx::ValueInfoProto* input = nullptr;
   for (const onnx::ValueInfoProto& v : graph.input()) {
     if (m.constants.count(v.name())) continue;
-    if (input) throw std::runtime_error(origin + ": the graph has several inputs ('" + input->name() + "', '" + v.name() + "'); relunet models take one image batch");
+    if (input)
+      throw std::runtime_error(origin + ": the graph has several inputs ('" + input->name() + "', '" +
+                               v.name() + "'); relunet models take one image batch");
     input = &v;
   }
   if (!input) throw std::runtime_error(origin + ": the graph has no input");
@@ -440,7 +462,9 @@ Shape read_input(const onnx::GraphProto& graph, const std::string& origin, Impor
       throw std::runtime_error(where + ": channels, height and width must be fixed positive sizes");
     chw[i - 1] = dims[i].dim_value();
   }
-  if (chw[0] != 3) throw std::runtime_error(where + ": has " + std::to_string(chw[0]) + " channels; relunet imports RGB models (3)");
+  if (chw[0] != 3)
+    throw std::runtime_error(where + ": has " + std::to_string(chw[0]) +
+                             " channels; relunet imports RGB models (3)");
   m.current = input->name();
   return Shape{chw[0], chw[1], chw[2]};
 }
@@ -451,7 +475,8 @@ std::string metadata(const onnx::ModelProto& model, const std::string& key) {
   return {};
 }
 
-std::vector<std::string> class_names(const onnx::ModelProto& model, int64_t classes, const std::string& origin) {
+std::vector<std::string> class_names(const onnx::ModelProto& model, int64_t classes,
+                                     const std::string& origin) {
   const std::string text = metadata(model, kOnnxClassNamesKey);
   std::vector<std::string> names;
   if (text.empty()) {
@@ -470,13 +495,16 @@ std::vector<std::string> class_names(const onnx::ModelProto& model, int64_t clas
 
 // (rgb/255 - mean) / std that the graph's input expects, followed by the graph's own affine
 // prefix: relunet's normalisation is their composition.
-Normalization input_normalization(const Normalization& graph_input, const Affine& prefix, const std::string& origin) {
+Normalization input_normalization(const Normalization& graph_input, const Affine& prefix,
+                                  const std::string& origin) {
   Normalization n;
   for (size_t c = 0; c < 3; ++c) {
     const double stddev = graph_input.stddev[c] / prefix.scale[c];
     const double mean = graph_input.mean[c] - prefix.shift[c] * stddev;
     if (!(stddev > 0) || !std::isfinite(stddev) || !std::isfinite(mean))
-      throw std::runtime_error(origin + ": the input normalisation (the leading Mul/Add/Sub/Div nodes) must scale each channel by a positive factor");
+      throw std::runtime_error(origin +
+                               ": the input normalisation (the leading Mul/Add/Sub/Div nodes) must scale "
+                               "each channel by a positive factor");
     n.mean[c] = static_cast<float>(mean);
     n.stddev[c] = static_cast<float>(stddev);
   }
@@ -486,7 +514,8 @@ Normalization input_normalization(const Normalization& graph_input, const Affine
 // relunet's plain dims for each parameter (network_state.cpp checks them on load): conv
 // weights (G x) O/G x C/G x K x K; fc weights O x (the dims of its input memory, which a flatten
 // layer leaves 4-D); one value per channel otherwise.
-std::vector<int64_t> param_dims(const LayerSpec& layer, const std::string& suffix, const std::vector<int64_t>& memory) {
+std::vector<int64_t> param_dims(const LayerSpec& layer, const std::string& suffix,
+                                const std::vector<int64_t>& memory) {
   if (suffix != ".weight") return {layer.out.c};
   if (layer.kind == LayerKind::Conv) {
     const int64_t g = layer.groups, k = layer.kernel;
@@ -500,7 +529,8 @@ std::vector<int64_t> param_dims(const LayerSpec& layer, const std::string& suffi
 
 std::vector<NamedTensor> named_params(const ModelSpec& spec, const std::vector<PendingLayer>& layers) {
   std::vector<NamedTensor> params;
-  std::vector<int64_t> memory{spec.input.c, spec.input.h, spec.input.w};  // one image, as the network holds it
+  std::vector<int64_t> memory{spec.input.c, spec.input.h,
+                              spec.input.w};  // one image, as the network holds it
   for (size_t i = 0; i < layers.size(); ++i) {
     const LayerSpec& layer = spec.layers[i];
     for (const auto& [suffix, values] : layers[i].params) {
@@ -508,20 +538,24 @@ std::vector<NamedTensor> named_params(const ModelSpec& spec, const std::vector<P
       int64_t count = 1;
       for (int64_t d : t.dims) count *= d;
       if (count != static_cast<int64_t>(values.size()))
-        throw std::runtime_error(layers[i].node + ": the " + suffix.substr(1) + " has " + std::to_string(values.size()) +
-                                 " values; for its input, relunet's layer '" + layer.name + "' needs " + std::to_string(count));
+        throw std::runtime_error(layers[i].node + ": the " + suffix.substr(1) + " has " +
+                                 std::to_string(values.size()) + " values; for its input, relunet's layer '" +
+                                 layer.name + "' needs " + std::to_string(count));
       params.push_back(std::move(t));
     }
-    if (layer.kind == LayerKind::FullyConnected) memory = {layer.outputs};
+    if (layer.kind == LayerKind::FullyConnected)
+      memory = {layer.outputs};
     else if (layer.kind != LayerKind::Flatten)
-      memory = memory.size() == 1 ? std::vector<int64_t>{layer.out.c} : std::vector<int64_t>{layer.out.c, layer.out.h, layer.out.w};
+      memory = memory.size() == 1 ? std::vector<int64_t>{layer.out.c}
+                                  : std::vector<int64_t>{layer.out.c, layer.out.h, layer.out.w};
   }
   return params;
 }
 
 // parse_model's errors name relunet's layer ("layer 3 (\"pool1\"): ..."); prefix the node it
 // came from.
-ModelSpec checked_spec(const Json& model, const std::vector<PendingLayer>& layers, const std::string& origin) {
+ModelSpec checked_spec(const Json& model, const std::vector<PendingLayer>& layers,
+                       const std::string& origin) {
   try {
     return parse_model(model.dump(), origin);
   } catch (const std::runtime_error& e) {
@@ -530,7 +564,8 @@ ModelSpec checked_spec(const Json& model, const std::vector<PendingLayer>& layer
     if (message.rfind(marker, 0) == 0) {
       const size_t index = std::strtoul(message.c_str() + marker.size(), nullptr, 10);
       if (index >= 1 && index <= layers.size())
-        throw std::runtime_error(layers[index - 1].node + ": as relunet " + message.substr(origin.size() + 2));
+        throw std::runtime_error(layers[index - 1].node + ": as relunet " +
+                                 message.substr(origin.size() + 2));
     }
     throw;
   }
@@ -542,7 +577,8 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
   onnx::ModelProto model;
   if (bytes.size() > kMaxOnnxBytes || !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     throw std::runtime_error(origin + ": not an ONNX model (the protobuf message does not parse)");
-  if (!model.has_graph() || model.graph().node_size() == 0) throw std::runtime_error(origin + ": the model has no graph nodes");
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    throw std::runtime_error(origin + ": the model has no graph nodes");
   const onnx::GraphProto& graph = model.graph();
 
   Importer m;
@@ -551,18 +587,23 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
   const Shape input = read_input(graph, origin, m);
   for (int i = 0; i < graph.node_size(); ++i) read_node(graph.node(i), size_t(i), origin, m);
   if (m.layers.empty() || m.layers.back().fields["type"] != "fc")
-    throw std::runtime_error(origin + ": the network must end in a fully connected layer (Gemm or MatMul) giving the class scores");
+    throw std::runtime_error(
+        origin +
+        ": the network must end in a fully connected layer (Gemm or MatMul) giving the class scores");
 
-  Json spec_json = {{"name", graph.name().empty() ? std::filesystem::path(origin).stem().string() : graph.name()},
-                    {"input", {{"channels", input.c}, {"height", input.h}, {"width", input.w}}},
-                    {"classes", m.layers.back().fields["units"]},
-                    {"layers", Json::array()}};
+  Json spec_json = {
+      {"name", graph.name().empty() ? std::filesystem::path(origin).stem().string() : graph.name()},
+      {"input", {{"channels", input.c}, {"height", input.h}, {"width", input.w}}},
+      {"classes", m.layers.back().fields["units"]},
+      {"layers", Json::array()}};
   for (const PendingLayer& layer : m.layers) spec_json["layers"].push_back(layer.fields);
   const ModelSpec spec = checked_spec(spec_json, m.layers, origin);
 
   Normalization graph_input;  // 0-1 RGB unless said otherwise
-  if (options.input) graph_input = *options.input;
-  else if (metadata(model, kOnnxInputKey) == kOnnxInputRgb255) graph_input.stddev = {1.f / 255, 1.f / 255, 1.f / 255};
+  if (options.input)
+    graph_input = *options.input;
+  else if (metadata(model, kOnnxInputKey) == kOnnxInputRgb255)
+    graph_input.stddev = {1.f / 255, 1.f / 255, 1.f / 255};
   Checkpoint ckpt;
   ckpt.model_json = to_json(spec);
   ckpt.norm = input_normalization(graph_input, m.input_affine, origin);
@@ -572,12 +613,15 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
   return ckpt;
 }
 
-void import_onnx_file(const std::string& onnx_path, const std::string& out_dir, const OnnxImportOptions& options) {
+void import_onnx_file(const std::string& onnx_path, const std::string& out_dir,
+                      const OnnxImportOptions& options) {
   namespace fs = std::filesystem;
   std::error_code error;
   const uintmax_t size = fs::file_size(onnx_path, error);
   if (error) throw std::runtime_error(onnx_path + ": cannot read: " + error.message());
-  if (size > kMaxOnnxBytes) throw std::runtime_error(onnx_path + ": " + std::to_string(size) + " bytes is more than an ONNX model can hold (2 GiB)");
+  if (size > kMaxOnnxBytes)
+    throw std::runtime_error(onnx_path + ": " + std::to_string(size) +
+                             " bytes is more than an ONNX model can hold (2 GiB)");
   std::ifstream in(onnx_path, std::ios::binary);
   std::ostringstream bytes;
   bytes << in.rdbuf();

@@ -25,6 +25,7 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
 
 // Reads `onnx_path` and writes `out_dir`/model.json (the model file) and `out_dir`/model.ckpt.
 // Nothing is written unless the whole model converts.
-void import_onnx_file(const std::string& onnx_path, const std::string& out_dir, const OnnxImportOptions& options);
+void import_onnx_file(const std::string& onnx_path, const std::string& out_dir,
+                      const OnnxImportOptions& options);
 
 }  // namespace relunet
