@@ -120,6 +120,15 @@ TEST(OnnxImport, EveryOperatorImports) {
 
 TEST(OnnxImport, TheSmallModelImports) { EXPECT_EQ(refusal(small_model()), "(accepted)"); }
 
+// Found by fuzz_onnx_import: the graph's name becomes the model's, and JSON needs UTF-8.
+TEST(OnnxImport, GraphNameThatIsNotUtf8) {
+  onnx::ModelProto m = small_model();
+  m.mutable_graph()->set_name("net\xff");
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  EXPECT_EQ(parse_model(import_onnx(bytes, "m.onnx", {}).model_json, "imported").name, "net\uFFFD");
+}
+
 TEST(OnnxImport, UnsupportedOpIsNamedWithItsNode) {
   onnx::ModelProto m = small_model();
   node_of(m, "Relu").set_op_type("HardSwish");

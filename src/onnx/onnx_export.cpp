@@ -251,7 +251,9 @@ onnx::ModelProto export_onnx(const Checkpoint& ckpt, const std::string& origin) 
   model.set_producer_name("relunet");
   model.set_doc_string("relunet model '" + spec.name + "': feed " + kOnnxInputRgb255 +
                        "; outputs logits and probabilities (N x classes)");
-  add_metadata(model, kOnnxClassNamesKey, nlohmann::json(ckpt.class_names).dump());
+  add_metadata(
+      model, kOnnxClassNamesKey,
+      nlohmann::json(ckpt.class_names).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   add_metadata(model, kOnnxInputKey, kOnnxInputRgb255);
 
   onnx::GraphProto& graph = *model.mutable_graph();

@@ -557,7 +557,8 @@ std::vector<NamedTensor> named_params(const ModelSpec& spec, const std::vector<P
 ModelSpec checked_spec(const Json& model, const std::vector<PendingLayer>& layers,
                        const std::string& origin) {
   try {
-    return parse_model(model.dump(), origin);
+    // A name that is not UTF-8 (ONNX does not check) becomes U+FFFD where it is not.
+    return parse_model(model.dump(-1, ' ', false, Json::error_handler_t::replace), origin);
   } catch (const std::runtime_error& e) {
     const std::string message = e.what();
     const std::string marker = origin + ": layer ";
