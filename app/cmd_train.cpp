@@ -31,6 +31,10 @@ void reject_contradictions(const CLI::App& sub, const TrainOptions& o) {
       if (given(flag)) throw CLI::ValidationError(flag, "needs --average ema or lookahead");
   if (given("--near-dead") && !o.unit_stats)
     throw CLI::ValidationError("--near-dead", "has no effect with --no-unit-stats");
+  if (given("--init-from") && given("--model"))
+    throw CLI::ValidationError("--model", "does not apply with --init-from, which trains the checkpoint's model");
+  if (given("--freeze-before") && o.init_from.empty())
+    throw CLI::ValidationError("--freeze-before", "needs --init-from (freezing freshly initialised layers)");
 }
 
 }  // namespace
@@ -146,6 +150,13 @@ Command add_train(CLI::App& app) {
                           "Stop after the first epoch whose training accuracy reaches this fraction"),
           "/stop_at_train_accuracy")
       ->check(CLI::Range(0.0, 1.0));
+  defines(sub->add_option("--init-from", o.init_from,
+                          "Fine-tune: start from this checkpoint's model and weights (the final layer is "
+                          "replaced when the data has another number of classes)"),
+          "/init_from");
+  defines(sub->add_option("--freeze-before", o.freeze_before,
+                          "With --init-from: keep the weights of the layers before this one (a layer name) fixed"),
+          "/freeze_before");
   sub->add_flag("--resume", run->resume,
                 "Continue the run in --out from its last.ckpt, with the options it started with");
 
@@ -155,8 +166,10 @@ Command add_train(CLI::App& app) {
             TrainOptions& opts = run->options;
             // With a time budget the budget sets the epoch count; --epochs only caps it when given.
             if (opts.time_budget_minutes > 0 && epochs->count() == 0) opts.epochs = kUnlimitedEpochs;
+            if (!opts.init_from.empty()) opts.model = opts.init_from;  // the run's model comes from there
             if (opts.out_dir.empty())
-              opts.out_dir = "runs/" + std::filesystem::path(opts.model).stem().string();
+              opts.out_dir = opts.init_from.empty() ? "runs/" + std::filesystem::path(opts.model).stem().string()
+                                                    : "runs/finetune";
             opts.schedule.kind = parse_schedule(*schedule);
             opts.sgd.decay_mode = parse_decay_mode(*decay_mode);
             opts.augment.crop_fill = parse_crop_fill(*crop_fill);

@@ -19,6 +19,8 @@ Command add_eval(CLI::App& app);
 Command add_inspect(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_classify(CLI::App& app);
+Command add_export(CLI::App& app);
+Command add_import(CLI::App& app);
 
 // Number checks whose messages say what is wrong ("--epochs: 'three' is not a number"), unlike
 // CLI11's PositiveNumber, which prints the whole range of a double.

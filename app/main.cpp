@@ -81,7 +81,9 @@ int main(int argc, char** argv) {
                                                        relunet::cli::add_eval(app),
                                                        relunet::cli::add_bench(app),
                                                        relunet::cli::add_inspect(app),
-                                                       relunet::cli::add_classify(app)};
+                                                       relunet::cli::add_classify(app),
+                                                       relunet::cli::add_export(app),
+                                                       relunet::cli::add_import(app)};
   // A mistyped command would otherwise read as "a subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {
     std::string names;

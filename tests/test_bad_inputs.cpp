@@ -24,6 +24,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "io/checkpoint.hpp"
+#include "onnx/onnx_export.hpp"
 #include "test_files.hpp"
 
 namespace {
@@ -652,6 +653,48 @@ const std::vector<Case> kCases = {
        return train_on(scratch().cifar(), d);
      },
      {"{dir}/run already holds a run ({dir}/run/last.ckpt): continue it with --resume"}},
+
+    // ---- ONNX export and import, fine-tuning
+    {"ExportWithoutACheckpoint",
+     [](const fs::path& d) { return Args{"export", "--checkpoint", d / "nowhere.ckpt", "--out", d / "m.onnx"}; },
+     {"checkpoint '{dir}/nowhere.ckpt': cannot open"}},
+    {"ImportAMissingFile", [](const fs::path& d) { return Args{"import", d / "nowhere.onnx", "--out", d / "out"}; },
+     {"{dir}/nowhere.onnx: cannot read"}},
+    {"ImportAFileThatIsNotOnnx",
+     [](const fs::path& d) {
+       write_bytes(d / "m.onnx", "\xff\xff\xff not protobuf");
+       return Args{"import", d / "m.onnx", "--out", d / "out"};
+     },
+     {"{dir}/m.onnx: not an ONNX model"}},
+    {"ImportAnUnsupportedOperator",
+     [](const fs::path& d) {
+       onnx::ModelProto model = relunet::export_onnx(relunet::load_checkpoint(scratch().checkpoint()), "good");
+       for (onnx::NodeProto& node : *model.mutable_graph()->mutable_node())
+         if (node.op_type() == "Relu") node.set_op_type("HardSwish");
+       write_bytes(d / "m.onnx", model.SerializeAsString());
+       return Args{"import", d / "m.onnx", "--out", d / "out"};
+     },
+     {"{dir}/m.onnx: node 'conv1.act' (HardSwish): operator not supported by relunet"}},
+    {"ImportStdWithoutMean",
+     [](const fs::path& d) { return Args{"import", d / "m.onnx", "--out", d / "out", "--std", "0.2,0.2,0.2"}; },
+     {"--std requires --mean"}, kUsage},
+    {"InitFromAMissingCheckpoint",
+     [](const fs::path& d) {
+       return without(train_on(scratch().cifar(), d, {"--init-from", d / "nowhere.ckpt"}), "--model");
+     },
+     {"checkpoint '{dir}/nowhere.ckpt': cannot open"}},
+    {"InitFromWithAModel",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--init-from", scratch().checkpoint()}); },
+     {"--model: does not apply with --init-from"}, kUsage},
+    {"FreezeBeforeWithoutInitFrom",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--freeze-before", "fc1"}); },
+     {"--freeze-before: needs --init-from"}, kUsage},
+    {"FreezeBeforeAnUnknownLayer",
+     [](const fs::path& d) {
+       return without(train_on(scratch().cifar(), d, {"--init-from", scratch().checkpoint(), "--freeze-before", "fc9"}),
+                      "--model");
+     },
+     {"--freeze-before: the model of {ckpt} has no layer 'fc9'; its layers: conv1, conv1.act"}},
 };
 
 // Every directory and regular file under `dir` (path relative to it -> size and checksum).

@@ -58,10 +58,18 @@ std::vector<NamedTensor> export_params(Network& net) {
   return out;
 }
 
-void import_params(Network& net, const std::vector<NamedTensor>& tensors, const std::string& origin) {
+void import_params(Network& net, const std::vector<NamedTensor>& tensors, const std::string& origin,
+                   const std::string& skipped_layer) {
+  const auto skipped = [&](const std::string& name) {
+    return !skipped_layer.empty() && name.rfind(skipped_layer + ".", 0) == 0;
+  };
   std::vector<std::pair<std::string, dnnl::memory>> targets;
-  for (Param* p : net.params()) targets.emplace_back(p->name, p->value);
-  import_tensors(targets, tensors, net.context().stream, origin, "parameter");
+  for (Param* p : net.params())
+    if (!skipped(p->name)) targets.emplace_back(p->name, p->value);
+  std::vector<NamedTensor> kept;
+  for (const NamedTensor& t : tensors)
+    if (!skipped(t.name)) kept.push_back(t);
+  import_tensors(targets, kept, net.context().stream, origin, "parameter");
 }
 
 std::vector<NamedTensor> export_optimizer(Sgd& sgd, dnnl::stream& stream) {

@@ -14,8 +14,10 @@ namespace relunet {
 
 std::vector<NamedTensor> export_params(Network& net);
 // Throws std::runtime_error naming `origin` and the first tensor that is missing, extra, or
-// has other dims than this model's.
-void import_params(Network& net, const std::vector<NamedTensor>& tensors, const std::string& origin);
+// has other dims than this model's. The parameters of layer `skipped_layer`, if named, are left as
+// they are and its tensors ignored (fine-tuning replaces the final layer).
+void import_params(Network& net, const std::vector<NamedTensor>& tensors, const std::string& origin,
+                   const std::string& skipped_layer = "");
 
 std::vector<NamedTensor> export_optimizer(Sgd& sgd, dnnl::stream& stream);
 void import_optimizer(Sgd& sgd, const std::vector<NamedTensor>& tensors, dnnl::stream& stream,

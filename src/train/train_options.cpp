@@ -37,7 +37,9 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"flip_mode", to_string(o.augment.flip_mode)},
           {"unit_stats", o.unit_stats},
           {"near_dead", o.near_dead},
-          {"stop_at_train_accuracy", o.stop_at_train_accuracy}};
+          {"stop_at_train_accuracy", o.stop_at_train_accuracy},
+          {"init_from", o.init_from},
+          {"freeze_before", o.freeze_before}};
 }
 
 TrainOptions train_options_from_json(const nlohmann::json& j) {
@@ -82,6 +84,8 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.near_dead = j.at("near_dead");
   // Checkpoints written before the option existed (such as models/default.ckpt) lack it.
   o.stop_at_train_accuracy = j.value("stop_at_train_accuracy", 0.0);
+  o.init_from = j.value("init_from", "");
+  o.freeze_before = j.value("freeze_before", "");
   return o;
 }
 

@@ -36,6 +36,10 @@ struct TrainOptions {
   // > 0: stop after the first epoch whose training accuracy reaches it (for experiments that
   // measure the time to a training error, such as scripts/exp-relu-vs-tanh).
   double stop_at_train_accuracy = 0;
+  // Fine-tuning: start from this checkpoint's model and weights instead of `model`
+  // (train/fine_tune.hpp), and with `freeze_before` update only that layer and those after it.
+  std::string init_from;
+  std::string freeze_before;
 };
 
 nlohmann::json to_json(const TrainOptions& o);

@@ -18,6 +18,7 @@
 #include "stats/unit_history.hpp"
 #include "train/budget_plan.hpp"
 #include "train/evaluate.hpp"
+#include "train/fine_tune.hpp"
 #include "train/interrupt.hpp"
 #include "train/metrics_log.hpp"
 #include "train/progress.hpp"
@@ -206,11 +207,15 @@ double train(const TrainRun& run) {
                              "): continue it with --resume, or choose another --out");
   }
 
-  ModelSpec spec = resumed ? parse_model(resumed->model_json, last_path)
-                           : load_model(opts.model, run.models_dir);
+  const auto train_data = open_dataset(run.data_dir, SplitName::Train);
+  std::optional<Pretrained> pretrained;
+  if (!resumed && !opts.init_from.empty())
+    pretrained = load_pretrained(opts.init_from, int64_t(train_data->class_names().size()), opts.freeze_before);
+  ModelSpec spec = resumed      ? parse_model(resumed->model_json, last_path)
+                   : pretrained ? pretrained->spec
+                                : load_model(opts.model, run.models_dir);
   if (!resumed && opts.activation) override_activation(spec, *opts.activation);
 
-  const auto train_data = open_dataset(run.data_dir, SplitName::Train);
   if (static_cast<int64_t>(train_data->class_names().size()) != spec.classes)
     throw std::runtime_error("the data set in " + run.data_dir + " has " +
                              std::to_string(train_data->class_names().size()) +
@@ -234,7 +239,10 @@ double train(const TrainRun& run) {
     throw std::runtime_error("--batch " + std::to_string(opts.batch) + " is more than the " +
                              std::to_string(train_idx.size()) + " training images in " +
                              run.data_dir + (carves_val ? " (after --val-size)" : ""));
-  const Normalization norm = resumed ? resumed->norm : compute_normalization(*train_data, train_idx);
+  // Fine-tuning keeps the normalisation the pretrained weights were trained with.
+  const Normalization norm = resumed      ? resumed->norm
+                             : pretrained ? pretrained->checkpoint.norm
+                                          : compute_normalization(*train_data, train_idx);
   if (resumed) {
     spdlog::info("resuming {} in epoch {} after batch {} (step {})", last_path, state.epoch + 1,
                  state.partial.batch, state.step);
@@ -289,8 +297,9 @@ double train(const TrainRun& run) {
                    opts.time_budget_minutes, t.train, state.total_steps, state.epochs_total);
     }
     initialize_params(net, opts.seed);  // again after timing, which moved batch-norm statistics
+    if (pretrained) apply_pretrained(net, *pretrained);
   }
-  Sgd sgd(net.params(), opts.sgd);
+  Sgd sgd(trainable_params(net, opts.freeze_before), opts.sgd);
   WeightAverage average(net.params(), opts.average);
   // The learning-rate schedule and the weight average follow the plan's progress.
   LrSchedule schedule(opts.schedule, state.total_steps, steps_per_epoch);

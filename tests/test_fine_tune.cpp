@@ -1,0 +1,86 @@
+// test_fine_tune.cpp — relunet train --init-from end to end: the shipped CIFAR-10 model
+// fine-tuned on a small generated two-class image folder, its final layer replaced (10 -> 2
+// classes, said in the log) and the layers before it frozen: those keep the shipped weights
+// exactly, the new layer learns the task.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <random>
+#include <sstream>
+
+#include "io/checkpoint.hpp"
+#include "model/model_spec.hpp"
+#include "test_files.hpp"
+
+namespace relunet::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// DIR/{train,val}/{cool,warm}/*.png: 32x32 noise, red-heavy ("warm") or blue-heavy ("cool").
+void write_colour_folder(const fs::path& root, int train_per_class, int val_per_class) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> low(0, 120), high(135, 255);
+  for (const std::string split : {"train", "val"})
+    for (const std::string label : {"cool", "warm"}) {
+      fs::create_directories(root / split / label);
+      const int count = split == "train" ? train_per_class : val_per_class;
+      for (int i = 0; i < count; ++i) {
+        cv::Mat image(32, 32, CV_8UC3);  // OpenCV writes BGR
+        for (auto it = image.begin<cv::Vec3b>(); it != image.end<cv::Vec3b>(); ++it) {
+          const int warm = high(rng), cool = low(rng);
+          *it = label == "warm" ? cv::Vec3b(cool, low(rng), warm) : cv::Vec3b(warm, low(rng), cool);
+        }
+        cv::imwrite((root / split / label / (std::to_string(i) + ".png")).string(), image);
+      }
+    }
+}
+
+std::map<std::string, std::vector<float>> params_by_name(const Checkpoint& c) {
+  std::map<std::string, std::vector<float>> by_name;
+  for (const NamedTensor& t : c.params) by_name[t.name] = t.data;
+  return by_name;
+}
+
+TEST(FineTune, ReplacesTheFinalLayerFreezesTheOthersAndLearnsTheNewTask) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "relunet_fine_tune";
+  fs::remove_all(dir);
+  write_colour_folder(dir / "images", 32, 16);
+  const fs::path shipped = fs::path(RELUNET_SOURCE_DIR) / "models/default.ckpt";
+  const Output o = run_relunet(
+      dir, {"train", "--init-from", shipped, "--freeze-before", "fc3", "--data", dir / "images", "--epochs",
+            "4", "--batch", "16", "--lr", "0.05", "--no-unit-stats", "--out", dir / "run"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("the model has 10 classes and the data 2: replacing the final layer 'fc3'"),
+            std::string::npos)
+      << o.err;
+  EXPECT_NE(o.err.find("--freeze-before fc3: "), std::string::npos) << o.err;
+
+  const Checkpoint before = load_checkpoint(shipped.string()),
+                   after = load_checkpoint((dir / "run/last.ckpt").string());
+  EXPECT_EQ(after.class_names, (std::vector<std::string>{"cool", "warm"}));
+  EXPECT_EQ(parse_model(after.model_json, "after").classes, 2);
+  auto old_params = params_by_name(before);
+  int frozen = 0;
+  for (const auto& [name, values] : params_by_name(after)) {
+    if (name.rfind("fc3.", 0) == 0) {
+      EXPECT_EQ(values.size(), old_params[name].size() / 5) << name;  // 10 classes -> 2
+      continue;
+    }
+    if (name.find(".running_") != std::string::npos) continue;  // batch-norm statistics adapt
+    EXPECT_EQ(values, old_params[name]) << name << " changed although it is frozen";
+    ++frozen;
+  }
+  EXPECT_GT(frozen, 10);
+
+  std::istringstream metrics(read_bytes(dir / "run/metrics.jsonl"));
+  double last_val_accuracy = 0;
+  for (std::string line; std::getline(metrics, line);)
+    last_val_accuracy = nlohmann::json::parse(line).at("val_accuracy").get<double>();
+  EXPECT_GE(last_val_accuracy, 0.9) << "the new final layer should separate warm from cool images";
+}
+
+}  // namespace
+}  // namespace relunet::test
