@@ -6,6 +6,7 @@
 // images, a 20000x20000 JPEG (in bounded memory) and a stray text file among the images.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -228,6 +229,13 @@ fs::path rewritten_checkpoint(const fs::path& path,
   relunet::Checkpoint c = relunet::load_checkpoint(scratch().checkpoint());
   edit(c);
   relunet::save_checkpoint(c, path);
+  return path;
+}
+
+// A FIFO at `path`: opening it for reading blocks until a writer comes, which none will.
+fs::path fifo(const fs::path& path) {
+  fs::remove(path);
+  if (mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed: " + path.string());
   return path;
 }
 
@@ -638,7 +646,46 @@ const std::vector<Case> kCases = {
        return train_on(scratch().cifar(), d);
      },
      {"{dir}/run already holds a run ({dir}/run/last.ckpt): continue it with --resume"}},
+
 };
+     },
+     {"{dir}/image.png: not a regular file (a FIFO)"}},
+    {"CheckpointIsAFifo", [](const fs::path& d) { return eval_with(fifo(d / "fifo.ckpt")); },
+     {"{dir}/fifo.ckpt", "not a regular file (a FIFO)"}},
+    {"ModelFileIsAFifo", [](const fs::path& d) { return train_model(fifo(d / "model.json"), d); },
+     {"{dir}/model.json: cannot read model file: not a regular file (a FIFO)"}},
+    {"ClassNamesFileIsAFifo",
+     [](const fs::path& d) {
+       fifo(copy_cifar(d) / "batches.meta.txt");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/batches.meta.txt: not a regular file (a FIFO)"}},
+    {"BatchFileIsAFifo",
+     [](const fs::path& d) {
+       fifo(copy_cifar(d) / "data_batch_2.bin");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_2.bin: not a regular file (a FIFO)"}},
+    // ---- Hostile inputs (issue #18): JSON nested or sized to exhaust the parser or the printer
+    {"DeeplyNestedModelFile",
+     [](const fs::path& d) {
+       return train_model(model_file(d, std::string(100000, '[') + std::string(100000, ']')), d);
+     },
+     {"{dir}/model.json", "nested deeper than 64 levels"}},
+    {"DeeplyNestedTrainingState",
+     [](const fs::path& d) {
+       copy_run(d);
+       rewritten_checkpoint(d / "run/last.ckpt", [](relunet::Checkpoint& c) {
+         c.train_state_json = std::string(100000, '[') + std::string(100000, ']');
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state", "nested deeper than 64 levels"}},
+
+    // ---- Non-regular files named explicitly: refused, not opened and waited on
+    {"ClassifyAFifo",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", scratch().checkpoint(), fifo(d / "image.png"), "--json"};
 
 // Every directory and regular file under `dir` (path relative to it -> size and checksum).
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
@@ -647,6 +694,10 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     std::string& summary = entries[fs::relative(entry.path(), dir).string()];
     if (entry.is_directory()) {
       summary = "directory";
+      continue;
+    }
+    if (!entry.is_regular_file()) {  // a FIFO of a case: reading it would block
+      summary = "special file";
       continue;
     }
     const std::string bytes = read_bytes(entry.path());

@@ -27,21 +27,17 @@
 // headers to the 'CRC ' section, verifies the checksum, and only then decodes the payloads.
 #include "io/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <limits>
 #include <set>
 #include <stdexcept>
 #include <string_view>
-#include <system_error>
 
 #include "io/atomic_file.hpp"
 #include "io/binary_codec.hpp"
+#include "io/regular_file.hpp"
 
 namespace relunet {
 
@@ -161,43 +157,6 @@ ByteWriter serialize(const Checkpoint& ckpt, const std::string& path) {
 }
 
 // ---- reading ----
-
-std::string read_whole_file(const std::string& path, const std::string& where) {
-  const auto fail = [&](const std::string& what, int error_number) {
-    throw std::runtime_error(where + ": " + what + ": " +
-                             std::system_category().message(error_number));
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error_number = errno;
-    fail("cannot open", error_number);
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    const int error_number = errno;
-    fail("cannot stat", error_number);
-  }
-  if (!S_ISREG(info.st_mode)) throw std::runtime_error(where + ": not a regular file");
-
-  std::string bytes(static_cast<size_t>(info.st_size), '\0');
-  size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t n = ::read(fd, &bytes[filled], bytes.size() - filled);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error_number = errno;
-      fail("cannot read", error_number);
-    }
-    if (n == 0) throw std::runtime_error(where + ": file shrank while being read");
-    filled += static_cast<size_t>(n);
-  }
-  return bytes;
-}
 
 struct Section {
   uint32_t tag;
@@ -319,7 +278,13 @@ Checkpoint parse_checkpoint(std::string_view file, const std::string& origin) {
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  return parse_checkpoint(read_whole_file(path, "checkpoint '" + path + "'"), path);
+  std::string file;
+  try {
+    file = read_regular_file(path, std::numeric_limits<uint64_t>::max());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("checkpoint '" + path + "': " + e.what());
+  }
+  return parse_checkpoint(file, path);
 }
 
 }  // namespace relunet
