@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "core/context.hpp"
+#include "io/printable.hpp"
 
 namespace relunet::cli {
 namespace {
@@ -96,10 +97,13 @@ int main(int argc, char** argv) {
     std::string help = "relunet --help";
     for (const auto& command : commands)
       if (command.app->parsed()) help = "relunet " + command.app->get_name() + " --help";
-    spdlog::error("{} (see {})", e.what(), help);
+    spdlog::error("{} (see {})", relunet::printable(e.what()), help);
     return kUsageError;
+  } catch (const relunet::Interrupted& e) {
+    spdlog::error("{}", relunet::printable(e.what()));
+    return e.exit_code();
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
+    spdlog::error("{}", relunet::printable(e.what()));  // a name in it cannot start a line
     return 1;
   }
   return 0;

@@ -1,0 +1,125 @@
+// test_reliability.cpp — issue #18 through the binary, for what is not a refused input: names
+// that are not UTF-8 or hold a newline, the run directory's claim, and signals at any moment of
+// a run. (Refused inputs are rows of test_bad_inputs.cpp.)
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "test_files.hpp"
+
+namespace {
+
+using namespace relunet::test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Args = std::vector<std::string>;
+
+const fs::path kShippedCheckpoint = RELUNET_SOURCE_DIR "/models/default.ckpt";
+const fs::path kSampleImage = RELUNET_SOURCE_DIR "/models/samples/cat-00026.png";
+
+constexpr int kRecordBytes = 3073;
+constexpr int kRecordsPerFile = 4000;  // 20000 images: an epoch lasts a few seconds
+constexpr const char* kValSize = "1000";
+
+class Reliability : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string pattern = ::testing::TempDir() + "relunet_reliability_XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
+    root_ = pattern;
+    std::mt19937 rng(18);
+    for (int file = 1; file <= 5; ++file) {
+      std::string bytes(size_t(kRecordsPerFile) * kRecordBytes, '\0');
+      for (size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = char(i % kRecordBytes == 0 ? rng() % 10 : rng() % 256);
+      write_bytes(data() / ("data_batch_" + std::to_string(file) + ".bin"), bytes);
+    }
+  }
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+  static fs::path data() { return root_ / "data"; }
+  static Output relunet(const Args& args) { return run_relunet(root_, args); }
+  // One epoch of the tiny model into `out`, in batches of 8.
+  static Args train_args(const fs::path& out, const std::string& seed = "1") {
+    return {"train", "--model", "tiny", "--data", data(), "--epochs", "1", "--val-size", kValSize,
+            "--batch", "8", "--seed", seed, "--out", out};
+  }
+
+  static fs::path root_;
+};
+
+fs::path Reliability::root_;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool running(pid_t pid) {
+  int status = 0;
+  return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+// ---- Names -------------------------------------------------------------------------------------
+
+TEST_F(Reliability, JsonOutputNeverAbortsOnAFileNameThatIsNotUtf8) {
+  const fs::path dir = root_ / "latin1";
+  fs::create_directories(dir);
+  fs::copy_file(kSampleImage, dir / "caf\xe9.png");
+  fs::copy_file(kSampleImage, dir / "zebra.png");
+  const Output o = relunet({"classify", "--checkpoint", kShippedCheckpoint, dir, "--json"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  const auto lines = lines_of(o.out);
+  ASSERT_EQ(lines.size(), 2u) << o.out << o.err;
+  EXPECT_EQ(json::parse(lines[0]).at("file"), (dir / "caf\xef\xbf\xbd.png").string());  // U+FFFD
+  EXPECT_EQ(json::parse(lines[1]).at("file"), (dir / "zebra.png").string());
+}
+
+TEST_F(Reliability, ANewlineInAFileNameCannotForgeALineOfTextOutput) {
+  const fs::path dir = root_ / "newline";
+  fs::create_directories(dir);
+  fs::copy_file(kSampleImage, dir / "two\nlines.png");
+  const Output o = relunet({"classify", "--checkpoint", kShippedCheckpoint, dir / "two\nlines.png"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(lines_of(o.out).size(), 1u) << o.out;
+  EXPECT_EQ(o.out.rfind((dir / "two\\x0alines.png: ").string(), 0), 0u) << o.out;
+}
+
+// A class name comes from a folder name, which may be any bytes; eval --json still prints.
+TEST_F(Reliability, JsonOutputNeverAbortsOnAClassNameThatIsNotUtf8) {
+  const fs::path dir = root_ / "latin1-classes", images = dir / "images";
+  for (const char* name : {"caf\xe9", "dog"})
+    for (const char* file : {"a.png", "b.png"}) {
+      fs::create_directories(images / name);
+      fs::copy_file(kSampleImage, images / name / file);
+    }
+  write_bytes(dir / "model.json", R"({"name": "two", "input": {"channels": 3, "height": 8, "width": 8},
+    "classes": 2, "layers": [{"type": "fc", "units": 2}]})");
+  const Output trained = relunet({"train", "--model", dir / "model.json", "--data", images, "--epochs", "1",
+                                  "--val-size", "2", "--batch", "2", "--out", dir / "run"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const Output o = relunet({"eval", "--checkpoint", dir / "run/last.ckpt", "--data", images,
+                            "--split", "val", "--json"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(json::parse(o.out).at("classes"), (json{"caf\xef\xbf\xbd", "dog"}));
+}
+
+}  // namespace
