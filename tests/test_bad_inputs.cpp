@@ -682,6 +682,31 @@ const std::vector<Case> kCases = {
      },
      {"{dir}/run/last.ckpt: malformed training state", "nested deeper than 64 levels"}},
 
+    // ---- The model's input against the data: RGB images, 3 channels
+    {"ModelWithFourInputChannels",
+     [](const fs::path& d) {
+       write_bytes(d / "model.json", R"({"name": "t", "input": {"channels": 4, "height": 32, "width": 32},
+         "classes": 10, "layers": [{"type": "fc", "units": 10}]})");
+       return train_model(d / "model.json", d);
+     },
+     {"{dir}/model.json: input: field \"channels\": must be 3, got 4"}},
+    {"BenchWithOneInputChannel",
+     [](const fs::path& d) {
+       write_bytes(d / "model.json", R"({"name": "t", "input": {"channels": 1, "height": 32, "width": 32},
+         "classes": 10, "layers": [{"type": "fc", "units": 10}]})");
+       return Args{"bench", "--model", d / "model.json"};
+     },
+     {"{dir}/model.json: input: field \"channels\": must be 3, got 1"}},
+    {"CheckpointWithFourInputChannels",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+         nlohmann::json model = nlohmann::json::parse(c.model_json);
+         model["input"]["channels"] = 4;
+         c.model_json = model.dump();
+       }));
+     },
+     {"{dir}/bad.ckpt", "input: field \"channels\": must be 3, got 4"}},
+
     // ---- Non-regular files named explicitly: refused, not opened and waited on
     {"ClassifyAFifo",
      [](const fs::path& d) {

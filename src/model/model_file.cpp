@@ -280,6 +280,8 @@ ModelSpec read_model(const json& document) {
   FieldReader input(top.required("input"), "input: ");
   spec.input = Shape{input.integer("channels"), input.integer("height"), input.integer("width")};
   input.finish("\"input\"");
+  // Every data source (CIFAR-10, image folders, classify's files) gives RGB images.
+  if (spec.input.c != 3) input.fail("channels", "must be 3, got " + std::to_string(spec.input.c) + ": images are RGB");
 
   spec.classes = top.integer("classes");
   const json& layers = top.required("layers");

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include <spdlog/spdlog.h>
 
 #include "data/data_source.hpp"
+#include "net/batch_input.hpp"
 #include "net/initialization.hpp"
 #include "net/layer_table.hpp"
 #include "net/network_state.hpp"
@@ -123,7 +123,7 @@ StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loade
   Batch batch;
   loader.start_epoch(0);
   loader.next(batch);
-  std::memcpy(net.input(), batch.images, net.batch() * net.spec().input.size() * sizeof(float));
+  load_batch(net, batch);
   const auto median_seconds = [](int warmup, int runs, const auto& step) {
     for (int i = 0; i < warmup; ++i) step();  // first touch of buffers, JIT code
     std::vector<double> times;
@@ -265,7 +265,6 @@ double train(const TrainRun& run) {
     save_checkpoint(c, path);
   };
 
-  const size_t input_bytes = opts.batch * spec.input.size() * sizeof(float);
   const auto run_start = Clock::now();
   const double elapsed_before = state.elapsed_seconds;
   const InterruptGuard interrupt;
@@ -295,8 +294,7 @@ double train(const TrainRun& run) {
     train_loader.take_wait_seconds();
     Batch batch;
     while (train_loader.next(batch)) {
-      std::memcpy(net.input(), batch.images, input_bytes);
-      net.set_valid_images(batch.count);
+      load_batch(net, batch);
       net.forward(Pass{true, static_cast<uint64_t>(state.step)});
       const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
       if (!std::isfinite(r.loss_sum))
