@@ -122,4 +122,26 @@ TEST_F(Reliability, JsonOutputNeverAbortsOnAClassNameThatIsNotUtf8) {
   EXPECT_EQ(json::parse(o.out).at("classes"), (json{"caf\xef\xbf\xbd", "dog"}));
 }
 
+// ---- The run directory ---------------------------------------------------------------------------
+
+// Two runs into one --out: the second is refused while the first still runs, before it has
+// written any checkpoint (the moment a "holds a run" check cannot see it).
+TEST_F(Reliability, ASecondRunIntoTheSameDirectoryIsRefused) {
+  const fs::path out = root_ / "shared-out";
+  const Process first = start_relunet(root_, train_args(out));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(out / "metrics.jsonl") && running(first.pid) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(running(first.pid)) << "the first run ended early: " << read_bytes(first.err_file);
+  const Output second = relunet(train_args(out, "2"));
+  const bool first_still_running = running(first.pid);
+  kill(first.pid, SIGTERM);
+  finish(first);
+  ASSERT_TRUE(first_still_running) << "the first run ended before the second was refused; the "
+                                      "machine is too fast for this data set";
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.err.find(out.string() + " is in use by another relunet run"), std::string::npos)
+      << second.err;
+}
+
 }  // namespace

@@ -19,6 +19,7 @@
 #include "train/metrics_log.hpp"
 #include "train/progress.hpp"
 #include "train/run_checkpoint.hpp"
+#include "train/run_lock.hpp"
 
 namespace relunet {
 namespace {
@@ -162,11 +163,18 @@ double train(const TrainRun& run) {
   TrainOptions opts = run.options;
   const std::string out = opts.out_dir;
   const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
+  const auto refuse_existing_run = [&] {
+    if (fs::exists(last_path))
+      throw std::runtime_error(out + " already holds a run (" + last_path +
+                               "): continue it with --resume, or choose another --out");
+  };
   std::optional<Checkpoint> resumed;
+  std::optional<RunDirectoryLock> claim;  // held until the run ends
   RunState state;
   if (run.resume) {
     if (!fs::exists(last_path))
       throw std::runtime_error("cannot resume: " + last_path + " does not exist");
+    claim.emplace(out);
     resumed = load_checkpoint(last_path);
     decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
       opts = train_options_from_json(j.at("options"));
@@ -174,9 +182,8 @@ double train(const TrainRun& run) {
     });
     opts.out_dir = out;
     reject_changed_options(run, opts, last_path);
-  } else if (fs::exists(last_path)) {
-    throw std::runtime_error(out + " already holds a run (" + last_path +
-                             "): continue it with --resume, or choose another --out");
+  } else {
+    refuse_existing_run();
   }
 
   ModelSpec spec = resumed ? parse_model(resumed->model_json, last_path)
@@ -255,8 +262,12 @@ double train(const TrainRun& run) {
     import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
   }
 
-  // Every input has been checked: only now does the run directory come into existence.
-  fs::create_directories(out);
+  // Every input has been checked: only now does the run directory come into existence. Checked
+  // again under the claim: another run may have started in it since.
+  if (!claim) {
+    claim.emplace(out);
+    refuse_existing_run();
+  }
   MetricsLog metrics(out + "/metrics.jsonl", state.epoch);
   const auto save = [&](const std::string& path, bool with_optimizer) {
     Checkpoint c = checkpoint_of(net, norm, train_data->class_names());
