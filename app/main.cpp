@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "core/context.hpp"
 #include "io/printable.hpp"
+#include "train/interrupt.hpp"
 
 namespace relunet::cli {
 namespace {

@@ -78,6 +78,20 @@ bool running(pid_t pid) {
   return waitpid(pid, &status, WNOHANG) == 0;
 }
 
+// Waits until `pid` handles SIGINT itself (its SigCgt mask in /proc), so that a signal sent now
+// reaches relunet's handler rather than ending a process still starting up.
+bool wait_for_signal_handler(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline && running(pid)) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("SigCgt:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) >> (SIGINT - 1)) & 1)
+        return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
 // ---- Names -------------------------------------------------------------------------------------
 
 TEST_F(Reliability, JsonOutputNeverAbortsOnAFileNameThatIsNotUtf8) {
@@ -142,6 +156,40 @@ TEST_F(Reliability, ASecondRunIntoTheSameDirectoryIsRefused) {
   EXPECT_EQ(second.exit_code, 1) << second.err;
   EXPECT_NE(second.err.find(out.string() + " is in use by another relunet run"), std::string::npos)
       << second.err;
+}
+
+// ---- Signals -------------------------------------------------------------------------------------
+
+struct Interruption {
+  int signal;
+  const char* name;
+  int delay_ms;  // after the handler is installed: 0 is during setup, then training, validation
+};
+
+// Whatever the moment, a signal ends the run with a resumable last.ckpt, a message that says
+// how to resume, and exit code 128 + N; the resumed run then completes its (last) epoch.
+TEST_F(Reliability, ASignalAtAnyMomentLeavesAResumableRunAndExits128PlusN) {
+  const Interruption cases[] = {{SIGINT, "SIGINT", 0},    {SIGHUP, "SIGHUP", 0},
+                                {SIGHUP, "SIGHUP", 300},  {SIGTERM, "SIGTERM", 1000},
+                                {SIGINT, "SIGINT", 1800}};
+  for (const Interruption& c : cases) {
+    SCOPED_TRACE(std::string(c.name) + " after " + std::to_string(c.delay_ms) + " ms");
+    const fs::path out = root_ / ("signal-" + std::string(c.name) + "-" + std::to_string(c.delay_ms));
+    const Process p = start_relunet(root_, train_args(out));
+    ASSERT_TRUE(wait_for_signal_handler(p.pid)) << read_bytes(p.err_file);
+    std::this_thread::sleep_for(std::chrono::milliseconds(c.delay_ms));
+    ASSERT_TRUE(running(p.pid)) << "the run ended before the signal: " << read_bytes(p.err_file);
+    kill(p.pid, c.signal);
+    const Output stopped = finish(p);
+    EXPECT_EQ(stopped.exit_code, 128 + c.signal) << stopped.err;
+    EXPECT_NE(stopped.err.find(std::string(c.name) + ": stopped at "), std::string::npos) << stopped.err;
+    EXPECT_NE(stopped.err.find("--resume"), std::string::npos) << stopped.err;
+    ASSERT_TRUE(fs::exists(out / "last.ckpt")) << stopped.err;
+
+    const Output resumed = relunet({"train", "--resume", "--out", out, "--data", data()});
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_EQ(lines_of(read_bytes(out / "metrics.jsonl")).size(), 1u) << resumed.err;
+  }
 }
 
 }  // namespace

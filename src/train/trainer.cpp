@@ -163,6 +163,8 @@ double train(const TrainRun& run) {
   TrainOptions opts = run.options;
   const std::string out = opts.out_dir;
   const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
+  // From the start: a signal during setup is acted on once there is a state to save.
+  const InterruptGuard interrupt;
   const auto refuse_existing_run = [&] {
     if (fs::exists(last_path))
       throw std::runtime_error(out + " already holds a run (" + last_path +
@@ -278,18 +280,23 @@ double train(const TrainRun& run) {
 
   const auto run_start = Clock::now();
   const double elapsed_before = state.elapsed_seconds;
-  const InterruptGuard interrupt;
   const auto stop_if_interrupted = [&](int64_t epoch) {
     if (!interrupt.requested()) return;
     const std::string where = state.partial.batch > 0
                                   ? "epoch " + std::to_string(epoch) + ", batch " +
                                         std::to_string(state.partial.batch) + "/" +
                                         std::to_string(steps_per_epoch)
-                                  : "the end of epoch " + std::to_string(state.epoch);
-    throw std::runtime_error(std::string(interrupt.signal_name()) + ": stopped at " + where + "; " +
-                             last_path + " is saved; continue with: relunet train --out " + out +
-                             " --data " + run.data_dir + " --resume");
+                              : state.epoch == 0 ? "the start of epoch 1"
+                                                 : "the end of epoch " + std::to_string(state.epoch);
+    throw Interrupted(interrupt.signal_number(),
+                      std::string(interrupt.signal_name()) + ": stopped at " + where + "; " +
+                          last_path + " is saved; continue with: relunet train --out " + out +
+                          " --data " + run.data_dir + " --resume");
   };
+  if (interrupt.requested()) {  // during setup
+    save(last_path, true);
+    stop_if_interrupted(state.epoch + 1);
+  }
   while (state.epoch < state.epochs_total) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
     auto& part = state.partial;  // resumed mid-epoch: the batches already done
@@ -407,7 +414,7 @@ double train(const TrainRun& run) {
                  epoch, state.epochs_total, loss_sum / seen, 100.0 * correct / seen, val.loss,
                  100.0 * val.accuracy, best ? " *" : "", lr, seen_now / train_seconds,
                  state.elapsed_seconds, units_text);
-    if (state.epoch < state.epochs_total) stop_if_interrupted(epoch);
+    stop_if_interrupted(epoch);  // the last epoch too: the signal is reported, not dropped
     if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
         state.epoch < state.epochs_total) {
       spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
