@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -237,6 +238,24 @@ fs::path fifo(const fs::path& path) {
   fs::remove(path);
   if (mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed: " + path.string());
   return path;
+}
+
+// A copy of the good run in dir/run whose last.ckpt holds the training state `edit` makes of
+// its own (with a valid checksum), two epochs long so that a partial epoch may follow.
+void copy_run_with_state(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
+  copy_run(dir);
+  rewritten_checkpoint(dir / "run/last.ckpt", [&](relunet::Checkpoint& c) {
+    nlohmann::json state = nlohmann::json::parse(c.train_state_json);
+    state["options"]["epochs"] = 2;
+    state["epochs_total"] = 2;
+    edit(state);
+    c.train_state_json = state.dump();
+  });
+}
+
+// A partial epoch of one batch with `units` as its unit counters.
+void set_partial_epoch(nlohmann::json& state, const nlohmann::json& units) {
+  state["partial_epoch"] = {{"batch", 1}, {"loss_sum", 30.0}, {"correct", 2}, {"seen", 16}, {"units", units}};
 }
 
 // ---- The cases -------------------------------------------------------------------------------
@@ -706,6 +725,108 @@ const std::vector<Case> kCases = {
        }));
      },
      {"{dir}/bad.ckpt", "input: field \"channels\": must be 3, got 4"}},
+
+    // ---- Checkpoints that pass the checksum but lie
+    {"NaNParameter",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+                     c.params.at(0).data.at(3) = std::nanf("");
+                   }), RELUNET_SOURCE_DIR "/models/samples"};
+     },
+     {"{dir}/bad.ckpt", "section 'PARM'", "holds NaN at index 3"}},
+    {"InfiniteMomentum",
+     [](const fs::path& d) {
+       copy_run(d);
+       rewritten_checkpoint(d / "run/last.ckpt", [](relunet::Checkpoint& c) {
+         c.optimizer.at(1).data.at(0) = -INFINITY;
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt", "section 'OPTM'", "holds an infinity at index 0"}},
+    {"ZeroStddevNormalization",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+                     c.norm.stddev[1] = 0.f;
+                   }), RELUNET_SOURCE_DIR "/models/samples"};
+     },
+     {"{dir}/bad.ckpt", "section 'NORM'", "stddev[1] is 0.000000, not a positive finite number"}},
+    {"NaNStddevNormalization",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) { c.norm.stddev[0] = std::nanf(""); }));
+     },
+     {"{dir}/bad.ckpt", "section 'NORM'", "stddev[0] is nan"}},
+    {"EmptyClassName",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) { c.class_names.at(2) = ""; }));
+     },
+     {"{dir}/bad.ckpt", "section 'CLAS'", "class name #2 is empty"}},
+    {"ResumedLabelSmoothingOutOfRange",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["label_smoothing"] = 2; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --label-smoothing: must be from 0 to 0.999, got 2"}},
+    {"ResumedMomentumOutOfRange",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["sgd"]["momentum"] = 5; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --momentum: must be from 0 to 1, got 5"}},
+    {"ResumedCropPadOutOfRange",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["crop_pad"] = 1000000; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --crop-pad: must be from 0 to 64, got 1000000"}},
+    {"EvalWithAValidationSizeOfZero",
+     [](const fs::path& d) {
+       return Args{"eval", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+                     nlohmann::json state = nlohmann::json::parse(c.train_state_json);
+                     state["options"]["val_size"] = 0;
+                     c.train_state_json = state.dump();
+                   }), "--data", scratch().cifar(), "--split", "val"};
+     },
+     {"{dir}/bad.ckpt: malformed training state: --val-size: must be at least 1"}},
+    {"ResumedActivationOtherThanTheModels",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["activation"] = "tanh"; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: the run's --activation tanh is not the relu of its model's layer conv1.act"}},
+    {"ResumedEpochsTotalBeyondTheEpochs",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["epochs_total"] = 2147483648; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: epochs_total 2147483648 is not from 1 to the "
+      "run's --epochs 2"}},
+    {"ResumedPartialEpochWithoutUnitCounters",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { set_partial_epoch(s, nlohmann::json::array()); });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: partial_epoch: unit counters for 0 layers, the "
+      "model has 3"}},
+    {"ResumedPartialEpochWithUnitCountersOfTheWrongSize",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) {
+         const nlohmann::json one_unit = {{"images", 16}, {"active", {3}}, {"always_active", {1}}, {"outputs", 16},
+                                          {"zeros", 13},  {"saturated", 0}, {"sum", 1.5},       {"max", 0.5}};
+         set_partial_epoch(s, {one_unit, one_unit, one_unit});
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: partial_epoch: unit counters for 1 units in "
+      "layer conv1, which has 8"}},
+    {"ResumedPartialEpochPastTheEpochsEnd",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) {
+         set_partial_epoch(s, nlohmann::json::array());
+         s["partial_epoch"]["batch"] = 4;
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: partial_epoch: 4 batches done of an epoch of 4"}},
 
     // ---- Non-regular files named explicitly: refused, not opened and waited on
     {"ClassifyAFifo",

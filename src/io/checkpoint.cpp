@@ -30,6 +30,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -213,6 +214,11 @@ NamedTensor read_tensor(ByteReader& reader, uint64_t index) {
   const uint64_t count =
       element_count(tensor.dims, label, [&](const std::string& what) { reader.fail(what); });
   tensor.data = reader.f32_array(count, "the data of " + label);
+  // A NaN would pass through every layer and sort unpredictably among the class scores.
+  const auto bad = std::find_if(tensor.data.begin(), tensor.data.end(), [](float v) { return !std::isfinite(v); });
+  if (bad != tensor.data.end())
+    reader.fail(label + " holds " + (std::isnan(*bad) ? "NaN" : "an infinity") + " at index " +
+                std::to_string(bad - tensor.data.begin()));
   return tensor;
 }
 
@@ -226,8 +232,10 @@ std::vector<NamedTensor> read_tensors(ByteReader& reader) {
 std::vector<std::string> read_class_names(ByteReader& reader) {
   const uint64_t count = reader.count("the class count", kMinStringBytes);
   std::vector<std::string> names;
-  for (uint64_t i = 0; i < count; ++i)
+  for (uint64_t i = 0; i < count; ++i) {
     names.push_back(reader.string("class name #" + std::to_string(i)));
+    if (names.back().empty()) reader.fail("class name #" + std::to_string(i) + " is empty");
+  }
   return names;
 }
 
@@ -237,6 +245,14 @@ Normalization read_normalization(ByteReader& reader) {
     norm.mean[c] = reader.f32("mean[" + std::to_string(c) + "]");
   for (size_t c = 0; c < norm.stddev.size(); ++c)
     norm.stddev[c] = reader.f32("stddev[" + std::to_string(c) + "]");
+  // Inputs are divided by the stddev: zero, negative or NaN would give every image one answer.
+  for (size_t c = 0; c < norm.mean.size(); ++c) {
+    if (!std::isfinite(norm.mean[c]))
+      reader.fail("mean[" + std::to_string(c) + "] is " + std::to_string(norm.mean[c]) + ", not a finite number");
+    if (!(std::isfinite(norm.stddev[c]) && norm.stddev[c] > 0))
+      reader.fail("stddev[" + std::to_string(c) + "] is " + std::to_string(norm.stddev[c]) +
+                  ", not a positive finite number");
+  }
   return norm;
 }
 

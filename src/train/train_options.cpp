@@ -1,5 +1,7 @@
 #include "train/train_options.hpp"
 
+#include "train/option_checks.hpp"
+
 namespace relunet {
 
 nlohmann::json to_json(const TrainOptions& o) {
@@ -61,6 +63,7 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.near_dead = j.at("near_dead");
   // Checkpoints written before the option existed (such as models/default.ckpt) lack it.
   o.stop_at_train_accuracy = j.value("stop_at_train_accuracy", 0.0);
+  validate(o);  // as strictly as the command line
   return o;
 }
 

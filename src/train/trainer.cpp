@@ -17,6 +17,7 @@
 #include "train/evaluate.hpp"
 #include "train/interrupt.hpp"
 #include "train/metrics_log.hpp"
+#include "train/option_checks.hpp"
 #include "train/progress.hpp"
 #include "train/run_checkpoint.hpp"
 #include "train/run_lock.hpp"
@@ -89,6 +90,51 @@ RunState state_from_json(const nlohmann::json& j) {
       s.partial.units.push_back(unit_counters_from_json(c, "checkpoint train state"));
   }
   return s;
+}
+
+// A saved state is checked as strictly as the options: counters that contradict each other
+// would run a wrong number of epochs or index past the unit counters.
+void check_state(const RunState& s, const TrainOptions& o) {
+  const auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error(what);
+  };
+  require(s.epochs_total >= 1 && s.epochs_total <= o.epochs,
+          fmt::format("epochs_total {} is not from 1 to the run's --epochs {}", s.epochs_total, o.epochs));
+  require(s.epoch >= 0 && s.epoch <= s.epochs_total,
+          fmt::format("epoch {} is not from 0 to epochs_total {}", s.epoch, s.epochs_total));
+  require(s.step >= 0, fmt::format("step {} is negative", s.step));
+  require(s.best_epoch >= 0 && s.best_epoch <= s.epoch,
+          fmt::format("best_epoch {} is not from 0 to epoch {}", s.best_epoch, s.epoch));
+  require(s.best_val_accuracy >= -1 && s.best_val_accuracy <= 1,
+          fmt::format("best_val_accuracy {} is not from -1 to 1", s.best_val_accuracy));
+  require(std::isfinite(s.elapsed_seconds) && s.elapsed_seconds >= 0,
+          fmt::format("elapsed_seconds {} is not a time", s.elapsed_seconds));
+  const auto& p = s.partial;
+  require(p.batch >= 0 && p.seen >= 0 && p.correct >= 0 && p.correct <= p.seen &&
+              std::isfinite(p.loss_sum) && p.loss_sum >= 0,
+          fmt::format("partial_epoch (batch {}, seen {}, correct {}, loss_sum {}) is inconsistent",
+                      p.batch, p.seen, p.correct, p.loss_sum));
+  require(p.batch == 0 || s.epoch < s.epochs_total, "partial_epoch follows the last epoch");
+}
+
+// The part of a saved state that depends on the model and data it resumes with.
+void check_partial_epoch(const RunState::PartialEpoch& p, const ModelSpec& spec, int64_t steps_per_epoch,
+                         bool unit_stats, const std::string& last_path) {
+  const auto fail = [&](const std::string& what) {
+    throw std::runtime_error(last_path + ": malformed training state: partial_epoch: " + what);
+  };
+  if (p.batch >= steps_per_epoch)
+    fail(fmt::format("{} batches done of an epoch of {}", p.batch, steps_per_epoch));
+  if (p.batch == 0 || !unit_stats) return;
+  std::vector<const LayerSpec*> acts;  // in the order of Network::activations()
+  for (const LayerSpec& layer : spec.layers)
+    if (layer.kind == LayerKind::Activation) acts.push_back(&layer);
+  if (p.units.size() != acts.size())
+    fail(fmt::format("unit counters for {} layers, the model has {}", p.units.size(), acts.size()));
+  for (size_t i = 0; i < acts.size(); ++i)  // one counter per channel (conv) or unit (fc)
+    if (p.units[i].active.size() != size_t(acts[i]->out.c))
+      fail(fmt::format("unit counters for {} units in layer {}, which has {}", p.units[i].active.size(),
+                       acts[i]->unit_layer, acts[i]->out.c));
 }
 
 // How an option's value reads on the command line.
@@ -181,6 +227,7 @@ double train(const TrainRun& run) {
     decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
       opts = train_options_from_json(j.at("options"));
       state = state_from_json(j);
+      check_state(state, opts);
     });
     opts.out_dir = out;
     reject_changed_options(run, opts, last_path);
@@ -190,6 +237,7 @@ double train(const TrainRun& run) {
 
   ModelSpec spec = resumed ? parse_model(resumed->model_json, last_path)
                            : load_model(opts.model, run.models_dir);
+  if (resumed) check_activation(spec, opts, last_path);
   if (!resumed && opts.activation) override_activation(spec, *opts.activation);
 
   const auto train_data = open_dataset(run.data_dir, SplitName::Train);
@@ -216,6 +264,8 @@ double train(const TrainRun& run) {
     throw std::runtime_error("--batch " + std::to_string(opts.batch) + " is more than the " +
                              std::to_string(train_idx.size()) + " training images in " +
                              run.data_dir + (carves_val ? " (after --val-size)" : ""));
+  if (resumed)  // a training epoch is every whole batch of the training split
+    check_partial_epoch(state.partial, spec, int64_t(train_idx.size()) / opts.batch, opts.unit_stats, last_path);
   const Normalization norm = resumed ? resumed->norm : compute_normalization(*train_data, train_idx);
   if (resumed) {
     spdlog::info("resuming {} in epoch {} after batch {} (step {})", last_path, state.epoch + 1,
