@@ -1,7 +1,9 @@
 // relunet — train, evaluate and inspect AlexNet-style CNNs on oneDNN.
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -67,8 +69,16 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `relunet train --threads 2`
   int threads = 0;
+  // More threads than this only compete for the cores (and can exhaust libgomp's resources).
+  const int max_threads = 4 * int(std::max(1u, std::thread::hardware_concurrency()));
   app.add_option("--threads", threads, "Threads for oneDNN and OpenMP (default: all cores)")
-      ->check(relunet::cli::kNonNegative);
+      ->check(relunet::cli::kNonNegative)
+      ->check(CLI::Validator(
+          [max_threads](std::string& text) -> std::string {
+            double value = 0;
+            return CLI::detail::lexical_cast(text, value) && value <= max_threads ? "" : "at most " + std::to_string(max_threads) + " (4 per core), got " + text;
+          },
+          ""));
   const std::vector<relunet::cli::Command> commands = {relunet::cli::add_train(app),
                                                        relunet::cli::add_eval(app),
                                                        relunet::cli::add_bench(app),

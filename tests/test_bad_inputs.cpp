@@ -666,25 +666,6 @@ const std::vector<Case> kCases = {
      },
      {"{dir}/run already holds a run ({dir}/run/last.ckpt): continue it with --resume"}},
 
-};
-     },
-     {"{dir}/image.png: not a regular file (a FIFO)"}},
-    {"CheckpointIsAFifo", [](const fs::path& d) { return eval_with(fifo(d / "fifo.ckpt")); },
-     {"{dir}/fifo.ckpt", "not a regular file (a FIFO)"}},
-    {"ModelFileIsAFifo", [](const fs::path& d) { return train_model(fifo(d / "model.json"), d); },
-     {"{dir}/model.json: cannot read model file: not a regular file (a FIFO)"}},
-    {"ClassNamesFileIsAFifo",
-     [](const fs::path& d) {
-       fifo(copy_cifar(d) / "batches.meta.txt");
-       return train_on(d / "data", d);
-     },
-     {"{dir}/data/batches.meta.txt: not a regular file (a FIFO)"}},
-    {"BatchFileIsAFifo",
-     [](const fs::path& d) {
-       fifo(copy_cifar(d) / "data_batch_2.bin");
-       return train_on(d / "data", d);
-     },
-     {"{dir}/data/data_batch_2.bin: not a regular file (a FIFO)"}},
     // ---- Hostile inputs (issue #18): JSON nested or sized to exhaust the parser or the printer
     {"DeeplyNestedModelFile",
      [](const fs::path& d) {
@@ -828,10 +809,48 @@ const std::vector<Case> kCases = {
      },
      {"{dir}/run/last.ckpt: malformed training state: partial_epoch: 4 batches done of an epoch of 4"}},
 
+    // ---- Unclear errors made clear
+    {"LearningRateThatOverflowsToInfinity",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--lr", "1e308"}); },
+     {"--lr: must be a positive finite number, got inf"}, kUsage},
+    {"ValidationSizeZero", [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--val-size", "0"); },
+     {"--val-size: must be at least 1 (best.ckpt is chosen by validation accuracy), got 0"}, kUsage},
+    {"DataDirectoryIsAFile",
+     [](const fs::path& d) {
+       write_bytes(d / "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+       return train_on(d / "passwd", d);
+     },
+     {"data directory '{dir}/passwd' is not a directory"}},
+    {"ModelTooLargeForTheMemory",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "conv", "filters": 400000, "kernel": 3, "pad": 1},
+                                           {"type": "avgpool", "kernel": 32}, {"type": "fc", "units": 10})"), d);
+     },
+     {"the model t needs at least", "GiB for a batch of 16 (training; layer conv1 alone", "GiB of memory available"}},
+
     // ---- Non-regular files named explicitly: refused, not opened and waited on
     {"ClassifyAFifo",
      [](const fs::path& d) {
        return Args{"classify", "--checkpoint", scratch().checkpoint(), fifo(d / "image.png"), "--json"};
+     },
+     {"{dir}/image.png: not a regular file (a FIFO)"}},
+    {"CheckpointIsAFifo", [](const fs::path& d) { return eval_with(fifo(d / "fifo.ckpt")); },
+     {"{dir}/fifo.ckpt", "not a regular file (a FIFO)"}},
+    {"ModelFileIsAFifo", [](const fs::path& d) { return train_model(fifo(d / "model.json"), d); },
+     {"{dir}/model.json: cannot read model file: not a regular file (a FIFO)"}},
+    {"ClassNamesFileIsAFifo",
+     [](const fs::path& d) {
+       fifo(copy_cifar(d) / "batches.meta.txt");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/batches.meta.txt: not a regular file (a FIFO)"}},
+    {"BatchFileIsAFifo",
+     [](const fs::path& d) {
+       fifo(copy_cifar(d) / "data_batch_2.bin");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_2.bin: not a regular file (a FIFO)"}},
+};
 
 // Every directory and regular file under `dir` (path relative to it -> size and checksum).
 std::map<std::string, std::string> snapshot(const fs::path& dir) {

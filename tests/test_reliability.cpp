@@ -136,6 +136,21 @@ TEST_F(Reliability, JsonOutputNeverAbortsOnAClassNameThatIsNotUtf8) {
   EXPECT_EQ(json::parse(o.out).at("classes"), (json{"caf\xef\xbf\xbd", "dog"}));
 }
 
+// ---- Threads ---------------------------------------------------------------------------------------
+
+// (Not in the bad-input table, whose commands all run with --threads 1.)
+TEST_F(Reliability, ThreadsBeyondFourPerCoreAreRefusedOnTheCommandLine) {
+  const fs::path err = root_ / "threads.err";
+  const std::string command = std::string(RELUNET_BINARY) + " --threads 10000 eval --checkpoint " +
+                              kShippedCheckpoint.string() + " >/dev/null 2>" + err.string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  const std::string message = read_bytes(err);
+  EXPECT_NE(message.find("--threads: at most "), std::string::npos) << message;
+  EXPECT_NE(message.find("(4 per core), got 10000"), std::string::npos) << message;
+}
+
 // ---- The run directory ---------------------------------------------------------------------------
 
 // Two runs into one --out: the second is refused while the first still runs, before it has
