@@ -6,6 +6,7 @@
 #include "bench/bench_report.hpp"
 #include "bench/benchmark.hpp"
 #include "commands.hpp"
+#include "io/json_text.hpp"
 #include "net/layer_table.hpp"
 
 namespace relunet::cli {
@@ -42,7 +43,7 @@ Command add_bench(CLI::App& app) {
               j["iters"] = a->options.iters;
               j["warmup"] = a->options.warmup;
               j["repeats"] = a->options.repeats;
-              std::printf("%s\n", j.dump().c_str());
+              std::printf("%s\n", json_line(j).c_str());
             } else {
               std::printf("%s", format_report(result).c_str());
             }

@@ -8,6 +8,8 @@
 
 #include "classify/classifier.hpp"
 #include "commands.hpp"
+#include "io/json_text.hpp"
+#include "io/printable.hpp"
 
 namespace relunet::cli {
 
@@ -47,7 +49,7 @@ Command add_classify(CLI::App& app) {
                                        "writes runs/MODEL/best.ckpt)");
             const ImagePaths paths = expand_image_paths(a->inputs);
             bool failed = !paths.errors.empty();
-            for (const std::string& error : paths.errors) spdlog::error("{}", error);
+            for (const std::string& error : paths.errors) spdlog::error("{}", printable(error));
             if (paths.files.empty()) return 1;
 
             Classifier classifier(checkpoint,
@@ -58,7 +60,7 @@ Command add_classify(CLI::App& app) {
             classifier.classify(paths.files, a->top_k, [&](const FileClassification& r) {
               if (!r.error.empty()) {
                 std::fflush(stdout);  // keep the error next to the results around it
-                spdlog::error("{}", r.error);
+                spdlog::error("{}", printable(r.error));
                 failed = true;
                 return;
               }
@@ -66,13 +68,12 @@ Command add_classify(CLI::App& app) {
                 nlohmann::json top = nlohmann::json::array();
                 for (const ClassScore& s : r.top)
                   top.push_back({{"class", names[s.label]}, {"probability", s.probability}});
-                std::printf("%s\n",
-                            nlohmann::json{{"file", r.file}, {"tta", a->tta}, {"top", top}}.dump().c_str());
+                std::printf("%s\n", json_line(nlohmann::json{{"file", r.file}, {"tta", a->tta}, {"top", top}}).c_str());
                 return;
               }
-              std::string line = r.file + ":";
+              std::string line = printable(r.file) + ":";
               for (size_t i = 0; i < r.top.size(); ++i)
-                line += (i ? ", " : " ") + names[r.top[i].label] + " " +
+                line += (i ? ", " : " ") + printable(names[r.top[i].label]) + " " +
                         fmt::format("{:.1f}%", 100.0 * r.top[i].probability);
               std::printf("%s\n", line.c_str());
             });

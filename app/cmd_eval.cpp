@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "io/json_text.hpp"
+#include "io/printable.hpp"
 #include "train/checkpoint_split.hpp"
 #include "train/evaluate.hpp"
 
@@ -42,16 +44,16 @@ Command add_eval(CLI::App& app) {
                                   {"loss", r.loss},             {"classes", names},
                                   {"confusion", r.confusion}};
               for (size_t k = 0; k < names.size(); ++k) j["per_class"][names[k]] = per_class[k];
-              std::printf("%s\n", j.dump().c_str());
+              std::printf("%s\n", json_line(j).c_str());
               return 0;
             }
-            std::printf("%s on %s (%lld images%s): accuracy %.2f%%, loss %.4f\n\n", a->checkpoint.c_str(),
+            std::printf("%s on %s (%lld images%s): accuracy %.2f%%, loss %.4f\n\n", printable(a->checkpoint).c_str(),
                         a->split.c_str(), static_cast<long long>(r.images),
                         a->tta == "none" ? "" : (", test-time augmentation " + a->tta).c_str(),
                         100.0 * r.accuracy, r.loss);
             std::printf("%-12s %8s   confusion (rows: true class, columns: predicted)\n", "class", "acc");
             for (size_t k = 0; k < names.size(); ++k) {
-              std::printf("%-12s %7.2f%%  ", names[k].c_str(), 100.0 * per_class[k]);
+              std::printf("%-12s %7.2f%%  ", printable(names[k]).c_str(), 100.0 * per_class[k]);
               for (auto n : r.confusion[k]) std::printf(" %5lld", static_cast<long long>(n));
               std::printf("\n");
             }

@@ -5,6 +5,8 @@
 
 #include "commands.hpp"
 #include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
+#include "io/printable.hpp"
 #include "stats/unit_table.hpp"
 #include "train/checkpoint_split.hpp"
 #include "train/evaluate.hpp"
@@ -68,13 +70,13 @@ Command add_inspect(CLI::App& app) {
                 j["layers"].push_back(to_json(report));
                 if (!a->units.empty() && report.layer == a->units) j["layers"].back()["frequency"] = report.frequency;
               }
-              std::printf("%s\n", j.dump().c_str());
+              std::printf("%s\n", json_line(j).c_str());
               return 0;
             }
             std::printf("%s on %s (%lld images%s): accuracy %.2f%%, loss %.4f\n"
                         "near-dead: active on < %g%% of the images; neg-regime: the dead count of "
                         "leaky-relu/elu layers\n\n%s",
-                        a->checkpoint.c_str(), a->split.c_str(), static_cast<long long>(r.images),
+                        printable(a->checkpoint).c_str(), a->split.c_str(), static_cast<long long>(r.images),
                         a->tta == "none" ? "" : (", test-time augmentation " + a->tta).c_str(),
                         100.0 * r.accuracy, r.loss, 100.0 * a->near_dead, unit_table(reports).c_str());
             for (const auto& report : reports)

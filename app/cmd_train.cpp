@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "data/data_source.hpp"
+#include "train/option_checks.hpp"
 #include "train/trainer.hpp"
 
 namespace relunet::cli {
@@ -20,8 +21,6 @@ void reject_contradictions(const CLI::App& sub, const TrainOptions& o) {
       throw CLI::ValidationError(flag, "applies only to --schedule step");
   if (given("--warmup") && (kind == ScheduleKind::Constant || kind == ScheduleKind::Step))
     throw CLI::ValidationError("--warmup", "applies only to --schedule cosine or one-cycle");
-  if (o.sgd.nesterov && o.sgd.momentum == 0)
-    throw CLI::ValidationError("--nesterov", "needs a --momentum above 0");
   if (given("--crop-fill") && o.augment.crop_pad == 0)
     throw CLI::ValidationError("--crop-fill", "needs a --crop-pad above 0");
   if (given("--flip-mode") && !o.augment.flip)
@@ -179,7 +178,14 @@ Command add_train(CLI::App& app) {
             if (!activation->empty()) opts.activation = parse_activation(*activation);
             for (const auto& [option, pointer] : *run_defining)
               if (option->count() > 0) run->given_options.push_back({option->get_name(), pointer});
-            if (!run->resume) reject_contradictions(*sub, opts);
+            if (!run->resume) {
+              reject_contradictions(*sub, opts);
+              try {
+                validate(opts);
+              } catch (const OptionError& e) {
+                throw CLI::ValidationError(e.flag(), e.problem());
+              }
+            }
             train(*run);
             return 0;
           }};

@@ -1,7 +1,9 @@
 // relunet — train, evaluate and inspect AlexNet-style CNNs on oneDNN.
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,8 @@
 
 #include "commands.hpp"
 #include "core/context.hpp"
+#include "io/printable.hpp"
+#include "train/interrupt.hpp"
 #include "train/tta.hpp"
 
 namespace relunet::cli {
@@ -75,8 +79,16 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `relunet train --threads 2`
   int threads = 0;
+  // More threads than this only compete for the cores (and can exhaust libgomp's resources).
+  const int max_threads = 4 * int(std::max(1u, std::thread::hardware_concurrency()));
   app.add_option("--threads", threads, "Threads for oneDNN and OpenMP (default: all cores)")
-      ->check(relunet::cli::kNonNegative);
+      ->check(relunet::cli::kNonNegative)
+      ->check(CLI::Validator(
+          [max_threads](std::string& text) -> std::string {
+            double value = 0;
+            return CLI::detail::lexical_cast(text, value) && value <= max_threads ? "" : "at most " + std::to_string(max_threads) + " (4 per core), got " + text;
+          },
+          ""));
   const std::vector<relunet::cli::Command> commands = {relunet::cli::add_train(app),
                                                        relunet::cli::add_eval(app),
                                                        relunet::cli::add_bench(app),
@@ -108,10 +120,13 @@ int main(int argc, char** argv) {
     std::string help = "relunet --help";
     for (const auto& command : commands)
       if (command.app->parsed()) help = "relunet " + command.app->get_name() + " --help";
-    spdlog::error("{} (see {})", e.what(), help);
+    spdlog::error("{} (see {})", relunet::printable(e.what()), help);
     return kUsageError;
+  } catch (const relunet::Interrupted& e) {
+    spdlog::error("{}", relunet::printable(e.what()));
+    return e.exit_code();
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
+    spdlog::error("{}", relunet::printable(e.what()));  // a name in it cannot start a line
     return 1;
   }
   return 0;

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 readonly seconds="${FUZZ_SECONDS:-60}"
-readonly all_targets=(fuzz_cifar10 fuzz_checkpoint fuzz_model_file fuzz_onnx_import)
+readonly all_targets=(fuzz_cifar10 fuzz_checkpoint fuzz_model_file fuzz_onnx_import fuzz_image_header)
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then targets=("${all_targets[@]}"); fi
 

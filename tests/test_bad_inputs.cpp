@@ -6,9 +6,11 @@
 // images, a 20000x20000 JPEG (in bounded memory) and a stray text file among the images.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -230,6 +232,31 @@ fs::path rewritten_checkpoint(const fs::path& path,
   edit(c);
   relunet::save_checkpoint(c, path);
   return path;
+}
+
+// A FIFO at `path`: opening it for reading blocks until a writer comes, which none will.
+fs::path fifo(const fs::path& path) {
+  fs::remove(path);
+  if (mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed: " + path.string());
+  return path;
+}
+
+// A copy of the good run in dir/run whose last.ckpt holds the training state `edit` makes of
+// its own (with a valid checksum), two epochs long so that a partial epoch may follow.
+void copy_run_with_state(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
+  copy_run(dir);
+  rewritten_checkpoint(dir / "run/last.ckpt", [&](relunet::Checkpoint& c) {
+    nlohmann::json state = nlohmann::json::parse(c.train_state_json);
+    state["options"]["epochs"] = 2;
+    state["epochs_total"] = 2;
+    edit(state);
+    c.train_state_json = state.dump();
+  });
+}
+
+// A partial epoch of one batch with `units` as its unit counters.
+void set_partial_epoch(nlohmann::json& state, const nlohmann::json& units) {
+  state["partial_epoch"] = {{"batch", 1}, {"loss_sum", 30.0}, {"correct", 2}, {"seen", 16}, {"units", units}};
 }
 
 // ---- The cases -------------------------------------------------------------------------------
@@ -695,6 +722,191 @@ const std::vector<Case> kCases = {
                       "--model");
      },
      {"--freeze-before: the model of {ckpt} has no layer 'fc9'; its layers: conv1, conv1.act"}},
+
+    // ---- Hostile inputs (issue #18): JSON nested or sized to exhaust the parser or the printer
+    {"DeeplyNestedModelFile",
+     [](const fs::path& d) {
+       return train_model(model_file(d, std::string(100000, '[') + std::string(100000, ']')), d);
+     },
+     {"{dir}/model.json", "nested deeper than 64 levels"}},
+    {"DeeplyNestedTrainingState",
+     [](const fs::path& d) {
+       copy_run(d);
+       rewritten_checkpoint(d / "run/last.ckpt", [](relunet::Checkpoint& c) {
+         c.train_state_json = std::string(100000, '[') + std::string(100000, ']');
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state", "nested deeper than 64 levels"}},
+
+    // ---- The model's input against the data: RGB images, 3 channels
+    {"ModelWithFourInputChannels",
+     [](const fs::path& d) {
+       write_bytes(d / "model.json", R"({"name": "t", "input": {"channels": 4, "height": 32, "width": 32},
+         "classes": 10, "layers": [{"type": "fc", "units": 10}]})");
+       return train_model(d / "model.json", d);
+     },
+     {"{dir}/model.json: input: field \"channels\": must be 3, got 4"}},
+    {"BenchWithOneInputChannel",
+     [](const fs::path& d) {
+       write_bytes(d / "model.json", R"({"name": "t", "input": {"channels": 1, "height": 32, "width": 32},
+         "classes": 10, "layers": [{"type": "fc", "units": 10}]})");
+       return Args{"bench", "--model", d / "model.json"};
+     },
+     {"{dir}/model.json: input: field \"channels\": must be 3, got 1"}},
+    {"CheckpointWithFourInputChannels",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+         nlohmann::json model = nlohmann::json::parse(c.model_json);
+         model["input"]["channels"] = 4;
+         c.model_json = model.dump();
+       }));
+     },
+     {"{dir}/bad.ckpt", "input: field \"channels\": must be 3, got 4"}},
+
+    // ---- Checkpoints that pass the checksum but lie
+    {"NaNParameter",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+                     c.params.at(0).data.at(3) = std::nanf("");
+                   }), RELUNET_SOURCE_DIR "/models/samples"};
+     },
+     {"{dir}/bad.ckpt", "section 'PARM'", "holds NaN at index 3"}},
+    {"InfiniteMomentum",
+     [](const fs::path& d) {
+       copy_run(d);
+       rewritten_checkpoint(d / "run/last.ckpt", [](relunet::Checkpoint& c) {
+         c.optimizer.at(1).data.at(0) = -INFINITY;
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt", "section 'OPTM'", "holds an infinity at index 0"}},
+    {"ZeroStddevNormalization",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+                     c.norm.stddev[1] = 0.f;
+                   }), RELUNET_SOURCE_DIR "/models/samples"};
+     },
+     {"{dir}/bad.ckpt", "section 'NORM'", "stddev[1] is 0.000000, not a positive finite number"}},
+    {"NaNStddevNormalization",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) { c.norm.stddev[0] = std::nanf(""); }));
+     },
+     {"{dir}/bad.ckpt", "section 'NORM'", "stddev[0] is nan"}},
+    {"EmptyClassName",
+     [](const fs::path& d) {
+       return eval_with(rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) { c.class_names.at(2) = ""; }));
+     },
+     {"{dir}/bad.ckpt", "section 'CLAS'", "class name #2 is empty"}},
+    {"ResumedLabelSmoothingOutOfRange",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["label_smoothing"] = 2; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --label-smoothing: must be from 0 to 0.999, got 2"}},
+    {"ResumedMomentumOutOfRange",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["sgd"]["momentum"] = 5; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --momentum: must be from 0 to 1, got 5"}},
+    {"ResumedCropPadOutOfRange",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["crop_pad"] = 1000000; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --crop-pad: must be from 0 to 64, got 1000000"}},
+    {"EvalWithAValidationSizeOfZero",
+     [](const fs::path& d) {
+       return Args{"eval", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {
+                     nlohmann::json state = nlohmann::json::parse(c.train_state_json);
+                     state["options"]["val_size"] = 0;
+                     c.train_state_json = state.dump();
+                   }), "--data", scratch().cifar(), "--split", "val"};
+     },
+     {"{dir}/bad.ckpt: malformed training state: --val-size: must be at least 1"}},
+    {"ResumedActivationOtherThanTheModels",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["activation"] = "tanh"; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: the run's --activation tanh is not the relu of its model's layer conv1.act"}},
+    {"ResumedEpochsTotalBeyondTheEpochs",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["epochs_total"] = 2147483648; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: epochs_total 2147483648 is not from 1 to the "
+      "run's --epochs 2"}},
+    {"ResumedPartialEpochWithoutUnitCounters",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { set_partial_epoch(s, nlohmann::json::array()); });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: partial_epoch: unit counters for 0 layers, the "
+      "model has 3"}},
+    {"ResumedPartialEpochWithUnitCountersOfTheWrongSize",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) {
+         const nlohmann::json one_unit = {{"images", 16}, {"active", {3}}, {"always_active", {1}}, {"outputs", 16},
+                                          {"zeros", 13},  {"saturated", 0}, {"sum", 1.5},       {"max", 0.5}};
+         set_partial_epoch(s, {one_unit, one_unit, one_unit});
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: partial_epoch: unit counters for 1 units in "
+      "layer conv1, which has 8"}},
+    {"ResumedPartialEpochPastTheEpochsEnd",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) {
+         set_partial_epoch(s, nlohmann::json::array());
+         s["partial_epoch"]["batch"] = 4;
+       });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: partial_epoch: 4 batches done of an epoch of 4"}},
+
+    // ---- Unclear errors made clear
+    {"LearningRateThatOverflowsToInfinity",
+     [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--lr", "1e308"}); },
+     {"--lr: must be a positive finite number, got inf"}, kUsage},
+    {"ValidationSizeZero", [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--val-size", "0"); },
+     {"--val-size: must be at least 1 (best.ckpt is chosen by validation accuracy), got 0"}, kUsage},
+    {"DataDirectoryIsAFile",
+     [](const fs::path& d) {
+       write_bytes(d / "passwd", "root:x:0:0:root:/root:/bin/bash\n");
+       return train_on(d / "passwd", d);
+     },
+     {"data directory '{dir}/passwd' is not a directory"}},
+    {"ModelTooLargeForTheMemory",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "conv", "filters": 400000, "kernel": 3, "pad": 1},
+                                           {"type": "avgpool", "kernel": 32}, {"type": "fc", "units": 10})"), d);
+     },
+     {"the model t needs at least", "GiB for a batch of 16 (training; layer conv1 alone", "GiB of memory available"}},
+
+    // ---- Non-regular files named explicitly: refused, not opened and waited on
+    {"ClassifyAFifo",
+     [](const fs::path& d) {
+       return Args{"classify", "--checkpoint", scratch().checkpoint(), fifo(d / "image.png"), "--json"};
+     },
+     {"{dir}/image.png: not a regular file (a FIFO)"}},
+    {"CheckpointIsAFifo", [](const fs::path& d) { return eval_with(fifo(d / "fifo.ckpt")); },
+     {"{dir}/fifo.ckpt", "not a regular file (a FIFO)"}},
+    {"ModelFileIsAFifo", [](const fs::path& d) { return train_model(fifo(d / "model.json"), d); },
+     {"{dir}/model.json: cannot read model file: not a regular file (a FIFO)"}},
+    {"ClassNamesFileIsAFifo",
+     [](const fs::path& d) {
+       fifo(copy_cifar(d) / "batches.meta.txt");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/batches.meta.txt: not a regular file (a FIFO)"}},
+    {"BatchFileIsAFifo",
+     [](const fs::path& d) {
+       fifo(copy_cifar(d) / "data_batch_2.bin");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/data_batch_2.bin: not a regular file (a FIFO)"}},
 };
 
 // Every directory and regular file under `dir` (path relative to it -> size and checksum).
@@ -704,6 +916,10 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     std::string& summary = entries[fs::relative(entry.path(), dir).string()];
     if (entry.is_directory()) {
       summary = "directory";
+      continue;
+    }
+    if (!entry.is_regular_file()) {  // a FIFO of a case: reading it would block
+      summary = "special file";
       continue;
     }
     const std::string bytes = read_bytes(entry.path());

@@ -81,7 +81,7 @@ Checkpoint sample_checkpoint(std::mt19937& rng) {
   ckpt.model_json = R"({"name":"tiny","layers":[{"type":"conv","filters":4}]})";
   ckpt.norm.mean = {0.49f, 0.48f, 0.45f};
   ckpt.norm.stddev = {0.25f, 0.24f, 0.26f};
-  ckpt.class_names = {"avion", "chat 🐱", "飛行機", "Ünïcödé", ""};
+  ckpt.class_names = {"avion", "chat 🐱", "飛行機", "Ünïcödé", "x"};  // an empty name is refused
   ckpt.params = {random_tensor("conv1.weight", {4, 3, 3, 3}, rng),
                  random_tensor("conv1.bias", {4}, rng),
                  random_tensor("fc.weight", {10, 36}, rng),

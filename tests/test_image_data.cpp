@@ -139,6 +139,17 @@ TEST_F(ImageData, EveryWritableFormatDecodesToRgbWithItsHeaderSize) {
 
 // PPM and PAM store R, G, B on disk; written by hand, they check the channel order independently
 // of OpenCV's encoders (its PAM reader, unlike the others, returns R, G, B).
+// A vertical tab between header tokens: the tokenizer skipped only four kinds of whitespace but
+// ended tokens at any, so it returned "" forever and the PAM header loop never ended.
+TEST(ImageHeader, PamHeaderWithAVerticalTabEnds) {
+  const std::string pam = "P7\vWIDTH 5\nHEIGHT 3\nDEPTH 3\nMAXVAL 255\nENDHDR\n";
+  const relunet::ImageHeader h =
+      relunet::read_image_header(reinterpret_cast<const uint8_t*>(pam.data()), pam.size());
+  EXPECT_EQ(h.format, relunet::ImageFormat::Pam);
+  EXPECT_EQ(h.width, 5);
+  EXPECT_EQ(h.height, 3);
+}
+
 TEST_F(ImageData, HandWrittenPpmAndPamKeepTheirRgbBytes) {
   const std::string pixels = {char(255), 0, 0, 0, char(255), 0, 0, 0, char(255), 1, 2, 3};
   write_bytes(dir_ / "a.ppm", "P6\n# comment\n2 2\n255\n" + pixels);

@@ -1,6 +1,5 @@
 #include "bench/benchmark.hpp"
 
-#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -11,6 +10,7 @@
 #include "bench/measure.hpp"
 #include "bench/synthetic_dataset.hpp"
 #include "data/batch_loader.hpp"
+#include "net/batch_input.hpp"
 #include "net/layer_table.hpp"
 #include "train/evaluate.hpp"
 #include "train/train_options.hpp"
@@ -91,12 +91,10 @@ void measure_loader(TrainingStep& step, const ModelSpec& spec, const BenchOption
                          true, true, o.seed};
   BatchLoader loader(data, std::move(indices), Normalization{}, lo);
   Network& net = step.net();
-  const size_t input_bytes = size_t(o.batch) * size_t(spec.input.size()) * sizeof(float);
   Batch batch;
   const auto train_on_next_batch = [&] {
     if (!loader.next(batch)) throw std::logic_error("bench: the synthetic epoch ran out of batches");
-    std::memcpy(net.input(), batch.images, input_bytes);
-    net.set_valid_images(batch.count);
+    load_batch(net, batch);
     step.run(batch.labels, batch.count);
   };
   loader.start_epoch(0);

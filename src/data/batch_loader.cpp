@@ -229,7 +229,8 @@ bool BatchLoader::next(Batch& batch) {
   // Batches finished before a failure are still delivered; the failure surfaces in their place.
   if (s.produced == s.consumed) std::rethrow_exception(s.error);
   const Slot& slot = s.slots[s.consumed % kSlots];
-  batch = Batch{slot.images.data(), slot.labels.data(), slot.count, slot.index};
+  batch = Batch{slot.images.data(), slot.labels.data(), slot.count,       slot.index,
+                s.opts.batch_size,  kChannels,           s.opts.height, s.opts.width};
   ++s.consumed;
   s.caller_holds_slot = true;
   return true;

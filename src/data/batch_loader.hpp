@@ -20,6 +20,8 @@ struct Batch {
   const int32_t* labels = nullptr;  // batch_size entries; -1 past `count`
   int count = 0;                  // valid images in this batch (the last eval batch may be short)
   int64_t index = 0;              // batch index within the epoch
+  int rows = 0;                   // the batch size: images in the buffer, valid or not
+  int channels = 0, height = 0, width = 0;  // of each image
 };
 
 struct LoaderOptions {

@@ -3,8 +3,11 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <memory>
+#include <sstream>
 #include <stdexcept>
+
+#include "io/regular_file.hpp"
 
 namespace relunet {
 namespace fs = std::filesystem;
@@ -14,6 +17,7 @@ namespace {
 constexpr int kPixelBytes = Cifar10::kRecordBytes - 1;
 constexpr uintmax_t kMaxFileBytes =
     uintmax_t{Cifar10::kMaxRecordsPerFile} * Cifar10::kRecordBytes;
+constexpr uint64_t kMaxClassNamesBytes = 1u << 20;
 const char* const kHowToGetData = "run scripts/get-cifar10.sh or pass --data DIR";
 
 std::vector<std::string> batch_file_names(bool training) {
@@ -23,10 +27,28 @@ std::vector<std::string> batch_file_names(bool training) {
   return names;
 }
 
+// Opens a file of the data set, naming it in any error.
+std::unique_ptr<RegularFile> open_data_file(const fs::path& path, const char* what) {
+  try {
+    return std::make_unique<RegularFile>(path.string());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("CIFAR-10 ") + what + " " + path.string() + ": " + e.what());
+  }
+}
+
+std::string read_data_file(const fs::path& path, const char* what, uint64_t max_bytes) {
+  const auto file = open_data_file(path, what);
+  if (file->size() > max_bytes)
+    throw std::runtime_error(std::string("CIFAR-10 ") + what + " " + path.string() + " has " +
+                             std::to_string(file->size()) + " bytes, more than " + std::to_string(max_bytes));
+  std::string bytes(file->size(), '\0');
+  file->read(bytes.data(), bytes.size());
+  return bytes;
+}
+
 // Returns the number of records in the file at `path`: its size must be a whole number of
 // records, at least one and at most kMaxRecordsPerFile.
-size_t count_records(const fs::path& path) {
-  const uintmax_t found = fs::file_size(path);
+size_t count_records(const fs::path& path, uintmax_t found) {
   const uintmax_t whole = found / Cifar10::kRecordBytes;
   if (found > 0 && found <= kMaxFileBytes && found % Cifar10::kRecordBytes == 0) return whole;
   std::string message = "CIFAR-10 file " + path.string() + " has " + std::to_string(found) +
@@ -44,21 +66,12 @@ size_t count_records(const fs::path& path) {
   throw std::runtime_error(message);
 }
 
-void read_whole_file(const fs::path& path, size_t bytes_expected, std::vector<uint8_t>& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  bytes.resize(bytes_expected);
-  if (!in ||
-      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes_expected)))
-    throw std::runtime_error("cannot read CIFAR-10 file " + path.string());
-}
-
 // One class name per non-empty line; the standard names when the file is absent.
 std::vector<std::string> read_class_names(const fs::path& path) {
   if (!fs::exists(path))
     return {"airplane", "automobile", "bird",  "cat",  "deer",
             "dog",      "frog",       "horse", "ship", "truck"};
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read CIFAR-10 class names file " + path.string());
+  std::istringstream in(read_data_file(path, "class names file", kMaxClassNamesBytes));
   std::vector<std::string> names;
   std::string line;
   while (std::getline(in, line)) {
@@ -82,10 +95,10 @@ Cifar10::Cifar10(const std::string& dir, bool training) {
   size_t records = 0;
   for (const std::string& name : batch_file_names(training)) {
     paths.push_back(fs::path(dir) / name);
-    if (!fs::is_regular_file(paths.back()))
+    if (!fs::exists(paths.back()))
       throw std::runtime_error("CIFAR-10 file " + paths.back().string() + " is missing; " +
                                kHowToGetData);
-    records_per_file.push_back(count_records(paths.back()));
+    records_per_file.push_back(count_records(paths.back(), open_data_file(paths.back(), "file")->size()));
     records += records_per_file.back();
   }
 
@@ -95,7 +108,8 @@ Cifar10::Cifar10(const std::string& dir, bool training) {
   size_t record = 0;
   for (size_t f = 0; f < paths.size(); ++f) {
     const fs::path& path = paths[f];
-    read_whole_file(path, records_per_file[f] * kRecordBytes, bytes);
+    bytes.resize(records_per_file[f] * kRecordBytes);
+    open_data_file(path, "file")->read(bytes.data(), bytes.size());
     for (size_t r = 0; r < records_per_file[f]; ++r, ++record) {
       const uint8_t* src = bytes.data() + r * kRecordBytes;
       if (src[0] > 9)

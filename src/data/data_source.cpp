@@ -25,10 +25,18 @@ SplitName parse_split(const std::string& text) {
 }
 
 std::unique_ptr<Dataset> open_dataset(const std::string& dir, SplitName split) {
-  if (!std::filesystem::is_directory(dir))
-    throw std::runtime_error("data directory '" + dir +
-                             "' does not exist: get CIFAR-10 with scripts/get-cifar10.sh, or pass "
+  const char* env = std::getenv("RELUNET_DATA");
+  const std::string origin = env && dir == env ? " (from $RELUNET_DATA)" : "";
+  std::error_code error;
+  const auto status = std::filesystem::status(dir, error);
+  if (!std::filesystem::exists(status))
+    throw std::runtime_error("data directory '" + dir + "'" + origin +
+                             " does not exist: get CIFAR-10 with scripts/get-cifar10.sh, or pass "
                              "--data DIR (or set RELUNET_DATA)");
+  if (!std::filesystem::is_directory(status))
+    throw std::runtime_error("data directory '" + dir + "'" + origin +
+                             " is not a directory: pass --data DIR (or set RELUNET_DATA) to the "
+                             "directory that holds the data");
   if (is_cifar10_dir(dir)) return std::make_unique<Cifar10>(dir, split != SplitName::Test);
   if (looks_like_image_folder(dir))
     return std::make_unique<ImageFolder>(dir, split == SplitName::Test);

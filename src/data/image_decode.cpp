@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -14,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "data/image_header.hpp"
+#include "io/regular_file.hpp"
 
 namespace relunet {
 namespace {
@@ -24,17 +24,13 @@ std::vector<uint8_t> read_file(const std::string& path) {
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw std::runtime_error("no such file");
   if (fs::is_directory(status)) throw std::runtime_error("is a directory, not an image file");
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error(std::string("cannot open: ") + std::strerror(errno));
-  const std::streamoff size = in.tellg();
-  if (size == 0) throw std::runtime_error("empty file (0 bytes)");
-  if (size < 0 || size > kMaxImageFileBytes)
-    throw std::runtime_error("file of " + std::to_string(size) + " bytes is over the limit of " +
+  RegularFile file(path);
+  if (file.size() == 0) throw std::runtime_error("empty file (0 bytes)");
+  if (file.size() > uint64_t(kMaxImageFileBytes))
+    throw std::runtime_error("file of " + std::to_string(file.size()) + " bytes is over the limit of " +
                              std::to_string(kMaxImageFileBytes) + " bytes for an image");
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), size);
-  if (!in) throw std::runtime_error(std::string("read error: ") + std::strerror(errno));
+  std::vector<uint8_t> bytes(static_cast<size_t>(file.size()));
+  file.read(bytes.data(), bytes.size());
   return bytes;
 }
 

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/printable.hpp"
+
 namespace relunet {
 
 bool has_image_extension(const std::filesystem::path& file) {
@@ -49,8 +51,8 @@ void warn_skipped_files(const std::string& dir, const std::vector<std::string>& 
   constexpr size_t kShown = 3;
   std::string shown;
   for (size_t i = 0; i < std::min(kShown, skipped.size()); ++i)
-    shown += (i ? ", " : "") + skipped[i];
-  spdlog::warn("{}: skipped {} file{} without an image extension: {}{}", dir, skipped.size(),
+    shown += (i ? ", " : "") + printable(skipped[i]);
+  spdlog::warn("{}: skipped {} file{} without an image extension: {}{}", printable(dir), skipped.size(),
                skipped.size() == 1 ? "" : "s", shown, skipped.size() > kShown ? ", ..." : "");
 }
 

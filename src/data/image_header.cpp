@@ -211,11 +211,13 @@ class TextTokens {
  public:
   TextTokens(const Bytes& b, size_t pos) : b_(b), pos_(pos) {}
   std::string next() {
+    // Skips exactly what ends a token below (a vertical tab too): otherwise the token would be
+    // empty and a caller looking for "ENDHDR" would loop forever (found by fuzz_image_header).
     for (;;) {
-      const char c = char(b_.at(pos_));
+      const uint8_t c = b_.at(pos_);
       if (c == '#') {
         while (b_.at(pos_) != '\n') ++pos_;
-      } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      } else if (std::isspace(c)) {
         ++pos_;
       } else {
         break;

@@ -27,21 +27,18 @@
 // headers to the 'CRC ' section, verifies the checksum, and only then decodes the payloads.
 #include "io/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <stdexcept>
 #include <string_view>
-#include <system_error>
 
 #include "io/atomic_file.hpp"
 #include "io/binary_codec.hpp"
+#include "io/regular_file.hpp"
 
 namespace relunet {
 
@@ -162,43 +159,6 @@ ByteWriter serialize(const Checkpoint& ckpt, const std::string& path) {
 
 // ---- reading ----
 
-std::string read_whole_file(const std::string& path, const std::string& where) {
-  const auto fail = [&](const std::string& what, int error_number) {
-    throw std::runtime_error(where + ": " + what + ": " +
-                             std::system_category().message(error_number));
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error_number = errno;
-    fail("cannot open", error_number);
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    const int error_number = errno;
-    fail("cannot stat", error_number);
-  }
-  if (!S_ISREG(info.st_mode)) throw std::runtime_error(where + ": not a regular file");
-
-  std::string bytes(static_cast<size_t>(info.st_size), '\0');
-  size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t n = ::read(fd, &bytes[filled], bytes.size() - filled);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error_number = errno;
-      fail("cannot read", error_number);
-    }
-    if (n == 0) throw std::runtime_error(where + ": file shrank while being read");
-    filled += static_cast<size_t>(n);
-  }
-  return bytes;
-}
-
 struct Section {
   uint32_t tag;
   std::string_view payload;
@@ -254,6 +214,11 @@ NamedTensor read_tensor(ByteReader& reader, uint64_t index) {
   const uint64_t count =
       element_count(tensor.dims, label, [&](const std::string& what) { reader.fail(what); });
   tensor.data = reader.f32_array(count, "the data of " + label);
+  // A NaN would pass through every layer and sort unpredictably among the class scores.
+  const auto bad = std::find_if(tensor.data.begin(), tensor.data.end(), [](float v) { return !std::isfinite(v); });
+  if (bad != tensor.data.end())
+    reader.fail(label + " holds " + (std::isnan(*bad) ? "NaN" : "an infinity") + " at index " +
+                std::to_string(bad - tensor.data.begin()));
   return tensor;
 }
 
@@ -267,8 +232,10 @@ std::vector<NamedTensor> read_tensors(ByteReader& reader) {
 std::vector<std::string> read_class_names(ByteReader& reader) {
   const uint64_t count = reader.count("the class count", kMinStringBytes);
   std::vector<std::string> names;
-  for (uint64_t i = 0; i < count; ++i)
+  for (uint64_t i = 0; i < count; ++i) {
     names.push_back(reader.string("class name #" + std::to_string(i)));
+    if (names.back().empty()) reader.fail("class name #" + std::to_string(i) + " is empty");
+  }
   return names;
 }
 
@@ -278,6 +245,14 @@ Normalization read_normalization(ByteReader& reader) {
     norm.mean[c] = reader.f32("mean[" + std::to_string(c) + "]");
   for (size_t c = 0; c < norm.stddev.size(); ++c)
     norm.stddev[c] = reader.f32("stddev[" + std::to_string(c) + "]");
+  // Inputs are divided by the stddev: zero, negative or NaN would give every image one answer.
+  for (size_t c = 0; c < norm.mean.size(); ++c) {
+    if (!std::isfinite(norm.mean[c]))
+      reader.fail("mean[" + std::to_string(c) + "] is " + std::to_string(norm.mean[c]) + ", not a finite number");
+    if (!(std::isfinite(norm.stddev[c]) && norm.stddev[c] > 0))
+      reader.fail("stddev[" + std::to_string(c) + "] is " + std::to_string(norm.stddev[c]) +
+                  ", not a positive finite number");
+  }
   return norm;
 }
 
@@ -319,7 +294,13 @@ Checkpoint parse_checkpoint(std::string_view file, const std::string& origin) {
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  return parse_checkpoint(read_whole_file(path, "checkpoint '" + path + "'"), path);
+  std::string file;
+  try {
+    file = read_regular_file(path, std::numeric_limits<uint64_t>::max());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("checkpoint '" + path + "': " + e.what());
+  }
+  return parse_checkpoint(file, path);
 }
 
 }  // namespace relunet

@@ -28,17 +28,17 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_text.hpp"
+#include "io/regular_file.hpp"
 #include "model/model_detail.hpp"
 #include "model/model_spec.hpp"
 
@@ -74,54 +74,13 @@ std::string name_prefix(LayerKind kind) {
   }
 }
 
-// nlohmann's message without its "[json.exception.x.y] " tag and "parse error at line..: " lead,
-// which counts columns in a way that is off at line ends.
-std::string json_library_message(const nlohmann::json::exception& e) {
-  std::string message = e.what();
-  const size_t tag_end = message.find("] ");
-  if (tag_end != std::string::npos) message = message.substr(tag_end + 2);
-  if (message.rfind("parse error at line", 0) == 0) {
-    const size_t lead_end = message.find(": ");
-    if (lead_end != std::string::npos) message = message.substr(lead_end + 2);
-  }
-  return message;
-}
-
-// 1-based line and column of the character at 1-based byte position `byte` (nlohmann's position
-// of the last character it read).
-std::string line_and_column(const std::string& text, size_t byte) {
-  const size_t index = std::min(byte > 0 ? byte - 1 : 0, text.size());
-  const size_t line_start = index == 0 ? 0 : text.rfind('\n', index - 1) + 1;  // npos + 1 == 0
-  const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + index, '\n'));
-  return "line " + std::to_string(line) + ", column " + std::to_string(index - line_start + 1);
-}
-
-// Parses JSON text, rejecting duplicate keys (nlohmann would silently keep the last one).
-json parse_json(const std::string& text) {
-  std::vector<std::set<std::string>> open_objects;
-  const json::parser_callback_t reject_duplicates = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-    if (event == json::parse_event_t::object_end) open_objects.pop_back();
-    if (event == json::parse_event_t::key && !open_objects.back().insert(parsed.get<std::string>()).second)
-      throw std::runtime_error("invalid JSON: the key " + parsed.dump() + " appears twice in one object");
-    return true;
-  };
-  try {
-    return json::parse(text, reject_duplicates);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(line_and_column(text, e.byte) + ": invalid JSON: " + json_library_message(e));
-  } catch (const json::exception& e) {
-    throw std::runtime_error("invalid JSON: " + json_library_message(e));
-  }
-}
-
 // Reads the fields of one JSON object and remembers which keys were asked for, so that any other
 // key (a typo) is reported instead of silently ignored. A missing required integer is reported by
 // finish(), after unknown keys, since a misspelt key is the likelier cause.
 class FieldReader {
  public:
   FieldReader(const json& object, std::string context) : object_(object), context_(std::move(context)) {
-    if (!object_.is_object()) throw std::runtime_error(context_ + "must be a JSON object, got " + excerpt(object_));
+    if (!object_.is_object()) throw std::runtime_error(context_ + "must be a JSON object, got " + json_excerpt(object_));
   }
 
   void set_context(std::string context) { context_ = std::move(context); }
@@ -142,7 +101,7 @@ class FieldReader {
     const json* value = find(key);
     if (value == nullptr && !fallback && first_missing_.empty()) first_missing_ = key;
     if (value == nullptr) return fallback.value_or(0);
-    if (!value->is_number_integer()) fail(key, "must be an integer, got " + excerpt(*value));
+    if (!value->is_number_integer()) fail(key, "must be an integer, got " + json_excerpt(*value));
     if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t{INT64_MAX}) fail(key, "is too large");
     return value->get<int64_t>();
   }
@@ -150,16 +109,16 @@ class FieldReader {
   float number(const std::string& key, float fallback) {
     const json* value = find(key);
     if (value == nullptr) return fallback;
-    if (!value->is_number()) fail(key, "must be a number, got " + excerpt(*value));
+    if (!value->is_number()) fail(key, "must be a number, got " + json_excerpt(*value));
     const double v = value->get<double>();
-    if (!(std::abs(v) <= std::numeric_limits<float>::max())) fail(key, "is out of range, got " + excerpt(*value));
+    if (!(std::abs(v) <= std::numeric_limits<float>::max())) fail(key, "is out of range, got " + json_excerpt(*value));
     return static_cast<float>(v);
   }
 
   bool boolean(const std::string& key, bool fallback) {
     const json* value = find(key);
     if (value == nullptr) return fallback;
-    if (!value->is_boolean()) fail(key, "must be true or false, got " + excerpt(*value));
+    if (!value->is_boolean()) fail(key, "must be true or false, got " + json_excerpt(*value));
     return value->get<bool>();
   }
 
@@ -167,7 +126,7 @@ class FieldReader {
     const json* value = find(key);
     if (value == nullptr) return std::nullopt;
     if (!value->is_string() || value->get_ref<const std::string&>().empty())
-      fail(key, "must be a non-empty string, got " + excerpt(*value));
+      fail(key, "must be a non-empty string, got " + json_excerpt(*value));
     return value->get<std::string>();
   }
 
@@ -193,11 +152,6 @@ class FieldReader {
   }
 
  private:
-  static std::string excerpt(const json& value) {
-    const std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-    return text.size() <= 40 ? text : text.substr(0, 37) + "...";
-  }
-
   const json& object_;
   std::string context_;
   std::vector<std::string> known_;
@@ -326,6 +280,8 @@ ModelSpec read_model(const json& document) {
   FieldReader input(top.required("input"), "input: ");
   spec.input = Shape{input.integer("channels"), input.integer("height"), input.integer("width")};
   input.finish("\"input\"");
+  // Every data source (CIFAR-10, image folders, classify's files) gives RGB images.
+  if (spec.input.c != 3) input.fail("channels", "must be 3, got " + std::to_string(spec.input.c) + ": images are RGB");
 
   spec.classes = top.integer("classes");
   const json& layers = top.required("layers");
@@ -386,19 +342,14 @@ ordered_json layer_json(const LayerSpec& layer) {
   return j;
 }
 
-std::string dump(const ordered_json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const ordered_json& j) { return json_line(j); }
 
 std::string read_model_file(const std::filesystem::path& path) {
-  std::error_code error;
-  const uintmax_t size = std::filesystem::file_size(path, error);
-  if (error) throw std::runtime_error(path.string() + ": cannot read model file: " + error.message());
-  if (size > kMaxModelFileBytes)
-    throw std::runtime_error(path.string() + ": " + std::to_string(size) + " bytes is too large for a model file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open model file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return read_regular_file(path.string(), kMaxModelFileBytes);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(path.string() + ": cannot read model file: " + e.what());
+  }
 }
 
 std::string available_models(const std::filesystem::path& dir) {
@@ -416,7 +367,7 @@ std::string available_models(const std::filesystem::path& dir) {
 
 ModelSpec parse_model(const std::string& json_text, const std::string& origin) {
   try {
-    ModelSpec spec = read_model(parse_json(json_text));
+    ModelSpec spec = read_model(parse_json(json_text, kMaxModelFileBytes));
     infer_shapes(spec);
     return spec;
   } catch (const std::runtime_error& e) {
@@ -436,13 +387,15 @@ std::string to_json(const ModelSpec& spec) {
 ModelSpec load_model(const std::string& name_or_path, const std::string& models_dir) {
   namespace fs = std::filesystem;
   std::error_code error;
-  if (fs::is_regular_file(name_or_path, error)) return parse_model(read_model_file(name_or_path), name_or_path);
+  // Anything there but a directory is read, so that a FIFO or device is refused by name.
+  const auto present = [&](const fs::path& p) { return fs::exists(p, error) && !fs::is_directory(p, error); };
+  if (present(name_or_path)) return parse_model(read_model_file(name_or_path), name_or_path);
   const bool looks_like_path =
       name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".json";
   if (looks_like_path) throw std::runtime_error("model file not found: " + name_or_path);
 
   const fs::path file = fs::path(models_dir) / (name_or_path + ".json");
-  if (fs::is_regular_file(file, error)) return parse_model(read_model_file(file), file.string());
+  if (present(file)) return parse_model(read_model_file(file), file.string());
   throw std::runtime_error("unknown model \"" + name_or_path + "\" (no file " + file.string() +
                            "); available models: " + available_models(models_dir));
 }

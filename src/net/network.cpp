@@ -3,11 +3,13 @@
 #include "core/memory.hpp"
 #include "core/random.hpp"
 #include "layers/weighted_layer.hpp"
+#include "net/memory_estimate.hpp"
 
 namespace relunet {
 
 Network::Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t seed, Context& ctx)
     : spec_(spec), batch_(batch), training_(training), ctx_(ctx) {
+  check_memory(spec_, batch, training);  // before any allocation
   for (size_t i = 0; i < spec_.layers.size(); ++i)
     layers_.push_back(make_layer(spec_.layers[i], mix64(seed + i)));
   for (size_t i = 1; i < layers_.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "stats/unit_history.hpp"
 
+#include "io/json_text.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -16,13 +18,13 @@ const nlohmann::json& field(const nlohmann::json& object, const std::string& key
 int64_t integer_in(const nlohmann::json& v, int64_t lo, int64_t hi, const std::string& where) {
   if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
     throw std::runtime_error(where + ": expected an integer from " + std::to_string(lo) + " to " +
-                             std::to_string(hi) + ", got " + v.dump());
+                             std::to_string(hi) + ", got " + json_excerpt(v));
   return v.get<int64_t>();
 }
 
 std::vector<int64_t> integers_in(const nlohmann::json& v, int64_t lo, int64_t hi,
                                  const std::string& where) {
-  if (!v.is_array()) throw std::runtime_error(where + ": expected an array, got " + v.dump());
+  if (!v.is_array()) throw std::runtime_error(where + ": expected an array, got " + json_excerpt(v));
   std::vector<int64_t> out;
   out.reserve(v.size());
   for (size_t i = 0; i < v.size(); ++i)

@@ -1,7 +1,6 @@
 #include "train/evaluate.hpp"
 
-#include <cstring>
-
+#include "net/batch_input.hpp"
 #include "train/progress.hpp"
 
 namespace relunet {
@@ -40,9 +39,8 @@ EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader
   int64_t correct = 0;
   loader.start_epoch(0);
   Batch batch;
-  const size_t input_bytes = net.batch() * net.spec().input.size() * sizeof(float);
   while (loader.next(batch)) {
-    std::memcpy(net.input(), batch.images, input_bytes);
+    load_batch(net, batch);
     forward.forward(batch.count);
     const auto res = loss.forward(net.context().stream, batch.labels, batch.count);
     loss_sum += res.loss_sum;

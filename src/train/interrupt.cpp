@@ -8,8 +8,10 @@
 namespace relunet {
 namespace {
 
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
 std::atomic<int> first_signal{0};
-struct sigaction previous_int, previous_term;
+struct sigaction previous[sizeof kSignals / sizeof kSignals[0]];
 
 extern "C" void on_signal(int sig) {
   int none = 0;
@@ -23,17 +25,25 @@ InterruptGuard::InterruptGuard() {
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &previous_int);
-  sigaction(SIGTERM, &action, &previous_term);
+  for (size_t i = 0; i < sizeof kSignals / sizeof kSignals[0]; ++i)
+    sigaction(kSignals[i], &action, &previous[i]);
 }
 
 InterruptGuard::~InterruptGuard() {
-  sigaction(SIGINT, &previous_int, nullptr);
-  sigaction(SIGTERM, &previous_term, nullptr);
+  for (size_t i = 0; i < sizeof kSignals / sizeof kSignals[0]; ++i)
+    sigaction(kSignals[i], &previous[i], nullptr);
 }
 
 bool InterruptGuard::requested() const { return first_signal != 0; }
 
-const char* InterruptGuard::signal_name() const { return first_signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+int InterruptGuard::signal_number() const { return first_signal; }
+
+const char* InterruptGuard::signal_name() const {
+  switch (first_signal) {
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return "SIGINT";
+  }
+}
 
 }  // namespace relunet

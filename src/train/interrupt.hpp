@@ -1,7 +1,12 @@
-// interrupt.hpp — SIGINT/SIGTERM handling for long runs. The first signal only raises a flag
-// the training loop checks after each batch (it then saves and stops); a second SIGINT exits at
-// once. Checkpoints are written atomically, so even that never leaves a torn file.
+// interrupt.hpp — SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) during a
+// training run. The first signal only raises a flag the training loop checks at safe points
+// (after setup, after each batch, after each epoch); it then saves last.ckpt and throws
+// Interrupted. A second SIGINT exits at once. Checkpoints are written atomically, so even that
+// never leaves a torn file.
 #pragma once
+
+#include <stdexcept>
+#include <string>
 
 namespace relunet {
 
@@ -12,7 +17,20 @@ class InterruptGuard {
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
   bool requested() const;
-  const char* signal_name() const;  // of the first signal received
+  int signal_number() const;        // of the first signal received; 0 if none
+  const char* signal_name() const;  // "SIGINT", "SIGTERM", "SIGHUP"
+};
+
+// A run stopped by a signal after saving its state; the process exits with 128 + the signal's
+// number, as a shell reports a command a signal ended.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted(int signal_number, const std::string& message)
+      : std::runtime_error(message), signal_number_(signal_number) {}
+  int exit_code() const { return 128 + signal_number_; }
+
+ private:
+  int signal_number_;
 };
 
 }  // namespace relunet

@@ -1,5 +1,7 @@
 #include "train/train_options.hpp"
 
+#include "train/option_checks.hpp"
+
 namespace relunet {
 
 nlohmann::json to_json(const TrainOptions& o) {
@@ -86,6 +88,7 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.stop_at_train_accuracy = j.value("stop_at_train_accuracy", 0.0);
   o.init_from = j.value("init_from", "");
   o.freeze_before = j.value("freeze_before", "");
+  validate(o);  // as strictly as the command line
   return o;
 }
 

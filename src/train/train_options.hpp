@@ -43,6 +43,7 @@ struct TrainOptions {
 };
 
 nlohmann::json to_json(const TrainOptions& o);
+// Throws OptionError (option_checks.hpp) for a value the command line would refuse.
 TrainOptions train_options_from_json(const nlohmann::json& j);
 
 }  // namespace relunet

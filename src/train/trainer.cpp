@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -12,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "data/data_source.hpp"
+#include "net/batch_input.hpp"
 #include "net/initialization.hpp"
 #include "net/layer_table.hpp"
 #include "net/network_state.hpp"
@@ -21,8 +21,10 @@
 #include "train/fine_tune.hpp"
 #include "train/interrupt.hpp"
 #include "train/metrics_log.hpp"
+#include "train/option_checks.hpp"
 #include "train/progress.hpp"
 #include "train/run_checkpoint.hpp"
+#include "train/run_lock.hpp"
 
 namespace relunet {
 namespace {
@@ -115,6 +117,55 @@ RunState state_from_json(const nlohmann::json& j) {
   return s;
 }
 
+// A saved state is checked as strictly as the options: counters that contradict each other
+// would run a wrong number of epochs or index past the unit counters.
+void check_state(const RunState& s, const TrainOptions& o) {
+  const auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error(what);
+  };
+  require(s.epochs_total >= 1 && s.epochs_total <= o.epochs,
+          fmt::format("epochs_total {} is not from 1 to the run's --epochs {}", s.epochs_total, o.epochs));
+  require(s.epoch >= 0 && s.epoch <= s.epochs_total,
+          fmt::format("epoch {} is not from 0 to epochs_total {}", s.epoch, s.epochs_total));
+  require(s.step >= 0, fmt::format("step {} is negative", s.step));
+  require(s.best_epoch >= 0 && s.best_epoch <= s.epoch,
+          fmt::format("best_epoch {} is not from 0 to epoch {}", s.best_epoch, s.epoch));
+  require(s.best_val_accuracy >= -1 && s.best_val_accuracy <= 1,
+          fmt::format("best_val_accuracy {} is not from -1 to 1", s.best_val_accuracy));
+  require(std::isfinite(s.elapsed_seconds) && s.elapsed_seconds >= 0,
+          fmt::format("elapsed_seconds {} is not a time", s.elapsed_seconds));
+  const auto& p = s.partial;
+  require(p.batch >= 0 && p.seen >= 0 && p.correct >= 0 && p.correct <= p.seen &&
+              std::isfinite(p.loss_sum) && p.loss_sum >= 0,
+          fmt::format("partial_epoch (batch {}, seen {}, correct {}, loss_sum {}) is inconsistent",
+                      p.batch, p.seen, p.correct, p.loss_sum));
+  require(p.batch == 0 || s.epoch < s.epochs_total, "partial_epoch follows the last epoch");
+  require(s.total_steps >= 0 && (s.total_steps == 0 || s.step <= s.total_steps),
+          fmt::format("step {} is past total_steps {}", s.step, s.total_steps));
+  for (double seconds : {s.speed.step_seconds, s.speed.epoch_end_seconds, s.speed.val_seconds})
+    require(std::isfinite(seconds) && seconds >= 0, fmt::format("a measured speed ({}) is not a time", seconds));
+}
+
+// The part of a saved state that depends on the model and data it resumes with.
+void check_partial_epoch(const RunState::PartialEpoch& p, const ModelSpec& spec, int64_t steps_per_epoch,
+                         bool unit_stats, const std::string& last_path) {
+  const auto fail = [&](const std::string& what) {
+    throw std::runtime_error(last_path + ": malformed training state: partial_epoch: " + what);
+  };
+  if (p.batch >= steps_per_epoch)
+    fail(fmt::format("{} batches done of an epoch of {}", p.batch, steps_per_epoch));
+  if (p.batch == 0 || !unit_stats) return;
+  std::vector<const LayerSpec*> acts;  // in the order of Network::activations()
+  for (const LayerSpec& layer : spec.layers)
+    if (layer.kind == LayerKind::Activation) acts.push_back(&layer);
+  if (p.units.size() != acts.size())
+    fail(fmt::format("unit counters for {} layers, the model has {}", p.units.size(), acts.size()));
+  for (size_t i = 0; i < acts.size(); ++i)  // one counter per channel (conv) or unit (fc)
+    if (p.units[i].active.size() != size_t(acts[i]->out.c))
+      fail(fmt::format("unit counters for {} units in layer {}, which has {}", p.units[i].active.size(),
+                       acts[i]->unit_layer, acts[i]->out.c));
+}
+
 // How an option's value reads on the command line.
 std::string option_text(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -148,7 +199,7 @@ StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loade
   Batch batch;
   loader.start_epoch(0);
   loader.next(batch);
-  std::memcpy(net.input(), batch.images, net.batch() * net.spec().input.size() * sizeof(float));
+  load_batch(net, batch);
   const auto median_seconds = [](int warmup, int runs, const auto& step) {
     for (int i = 0; i < warmup; ++i) step();  // first touch of buffers, JIT code
     std::vector<double> times;
@@ -190,21 +241,30 @@ double train(const TrainRun& run) {
   TrainOptions opts = run.options;
   const std::string out = opts.out_dir;
   const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
+  // From the start: a signal during setup is acted on once there is a state to save.
+  const InterruptGuard interrupt;
+  const auto refuse_existing_run = [&] {
+    if (fs::exists(last_path))
+      throw std::runtime_error(out + " already holds a run (" + last_path +
+                               "): continue it with --resume, or choose another --out");
+  };
   std::optional<Checkpoint> resumed;
+  std::optional<RunDirectoryLock> claim;  // held until the run ends
   RunState state;
   if (run.resume) {
     if (!fs::exists(last_path))
       throw std::runtime_error("cannot resume: " + last_path + " does not exist");
+    claim.emplace(out);
     resumed = load_checkpoint(last_path);
     decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
       opts = train_options_from_json(j.at("options"));
       state = state_from_json(j);
+      check_state(state, opts);
     });
     opts.out_dir = out;
     reject_changed_options(run, opts, last_path);
-  } else if (fs::exists(last_path)) {
-    throw std::runtime_error(out + " already holds a run (" + last_path +
-                             "): continue it with --resume, or choose another --out");
+  } else {
+    refuse_existing_run();
   }
 
   const auto train_data = open_dataset(run.data_dir, SplitName::Train);
@@ -214,6 +274,7 @@ double train(const TrainRun& run) {
   ModelSpec spec = resumed      ? parse_model(resumed->model_json, last_path)
                    : pretrained ? pretrained->spec
                                 : load_model(opts.model, run.models_dir);
+  if (resumed) check_activation(spec, opts, last_path);
   if (!resumed && opts.activation) override_activation(spec, *opts.activation);
 
   if (static_cast<int64_t>(train_data->class_names().size()) != spec.classes)
@@ -239,6 +300,8 @@ double train(const TrainRun& run) {
     throw std::runtime_error("--batch " + std::to_string(opts.batch) + " is more than the " +
                              std::to_string(train_idx.size()) + " training images in " +
                              run.data_dir + (carves_val ? " (after --val-size)" : ""));
+  if (resumed)  // a training epoch is every whole batch of the training split
+    check_partial_epoch(state.partial, spec, int64_t(train_idx.size()) / opts.batch, opts.unit_stats, last_path);
   // Fine-tuning keeps the normalisation the pretrained weights were trained with.
   const Normalization norm = resumed      ? resumed->norm
                              : pretrained ? pretrained->checkpoint.norm
@@ -270,6 +333,9 @@ double train(const TrainRun& run) {
   spdlog::info("layers:\n{}", layer_table(spec));
 
   if (state.total_steps <= 0) state.total_steps = state.epochs_total * steps_per_epoch;
+  if (state.total_steps > state.epochs_total * steps_per_epoch)
+    throw std::runtime_error(fmt::format("{}: total_steps {} is more than epochs_total {} x {} steps per epoch",
+                                         last_path, state.total_steps, state.epochs_total, steps_per_epoch));
   const double elapsed_before = state.elapsed_seconds;
   const auto elapsed = [&] { return elapsed_before + seconds_since(run_start); };
   std::optional<BudgetPlan> plan;
@@ -314,8 +380,12 @@ double train(const TrainRun& run) {
     import_live_weights(average, live, ctx.stream, last_path);
   }
 
-  // Every input has been checked: only now does the run directory come into existence.
-  fs::create_directories(out);
+  // Every input has been checked: only now does the run directory come into existence. Checked
+  // again under the claim: another run may have started in it since.
+  if (!claim) {
+    claim.emplace(out);
+    refuse_existing_run();
+  }
   MetricsLog metrics(out + "/metrics.jsonl", state.epoch);
   // A checkpoint's parameters are the weights evaluation uses: the average, once there is one.
   const auto save = [&](const std::string& path, bool with_optimizer) {
@@ -332,22 +402,26 @@ double train(const TrainRun& run) {
     save_checkpoint(c, path);
   };
 
-  const size_t input_bytes = opts.batch * spec.input.size() * sizeof(float);
   const int64_t slowdown_epoch = test_slowdown_epoch();
   // Plans made within an epoch: about ten, from the speed of the steps since the last one.
   const int64_t replan_every = std::max<int64_t>(3, steps_per_epoch / 10);
-  const InterruptGuard interrupt;
   const auto stop_if_interrupted = [&](int64_t epoch) {
     if (!interrupt.requested()) return;
     const std::string where = state.partial.batch > 0
                                   ? "epoch " + std::to_string(epoch) + ", batch " +
                                         std::to_string(state.partial.batch) + "/" +
                                         std::to_string(steps_per_epoch)
-                                  : "the end of epoch " + std::to_string(state.epoch);
-    throw std::runtime_error(std::string(interrupt.signal_name()) + ": stopped at " + where + "; " +
-                             last_path + " is saved; continue with: relunet train --out " + out +
-                             " --data " + run.data_dir + " --resume");
+                              : state.epoch == 0 ? "the start of epoch 1"
+                                                 : "the end of epoch " + std::to_string(state.epoch);
+    throw Interrupted(interrupt.signal_number(),
+                      std::string(interrupt.signal_name()) + ": stopped at " + where + "; " +
+                          last_path + " is saved; continue with: relunet train --out " + out +
+                          " --data " + run.data_dir + " --resume");
   };
+  if (interrupt.requested()) {  // during setup
+    save(last_path, true);
+    stop_if_interrupted(state.epoch + 1);
+  }
   while (state.step < state.total_steps) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
     auto& part = state.partial;  // resumed mid-epoch: the batches already done
@@ -377,8 +451,7 @@ double train(const TrainRun& run) {
     Batch batch;
     while (state.step < state.total_steps && train_loader.next(batch)) {
       const auto step_start = Clock::now();
-      std::memcpy(net.input(), batch.images, input_bytes);
-      net.set_valid_images(batch.count);
+      load_batch(net, batch);
       net.forward(Pass{true, static_cast<uint64_t>(state.step)});
       const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
       if (!std::isfinite(r.loss_sum))
@@ -406,7 +479,9 @@ double train(const TrainRun& run) {
       if (progress.due(part.batch))
         progress.update(part.batch, fmt::format("loss {:.4f} acc {:.2f}%", part.loss_sum / part.seen,
                                                 100.0 * part.correct / part.seen));
-      if (interrupt.requested() && part.batch < steps_per_epoch) {
+      // The epoch ends at its last batch or where the plan ends; an interruption there is
+      // reported after the epoch's validation and checkpoint instead.
+      if (interrupt.requested() && part.batch < steps_per_epoch && state.step < state.total_steps) {
         progress.finish();
         part.units.clear();
         for (auto* act : net.activations()) part.units.push_back(act->counters());
@@ -494,7 +569,7 @@ double train(const TrainRun& run) {
                      state.speed.step_seconds, state.speed.epoch_end_seconds, state.epochs_total,
                      state.total_steps, epochs_planned);
     }
-    if (!last) stop_if_interrupted(epoch);
+    stop_if_interrupted(epoch);  // the last epoch too: the signal is reported, not dropped
     if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
         !last) {
       spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",

@@ -1,0 +1,210 @@
+// test_reliability.cpp — issue #18 through the binary, for what is not a refused input: names
+// that are not UTF-8 or hold a newline, the run directory's claim, and signals at any moment of
+// a run. (Refused inputs are rows of test_bad_inputs.cpp.)
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "test_files.hpp"
+
+namespace {
+
+using namespace relunet::test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Args = std::vector<std::string>;
+
+const fs::path kShippedCheckpoint = RELUNET_SOURCE_DIR "/models/default.ckpt";
+const fs::path kSampleImage = RELUNET_SOURCE_DIR "/models/samples/cat-00026.png";
+
+constexpr int kRecordBytes = 3073;
+constexpr int kRecordsPerFile = 4000;  // 20000 images: an epoch lasts a few seconds
+constexpr const char* kValSize = "1000";
+
+class Reliability : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string pattern = ::testing::TempDir() + "relunet_reliability_XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
+    root_ = pattern;
+    std::mt19937 rng(18);
+    for (int file = 1; file <= 5; ++file) {
+      std::string bytes(size_t(kRecordsPerFile) * kRecordBytes, '\0');
+      for (size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = char(i % kRecordBytes == 0 ? rng() % 10 : rng() % 256);
+      write_bytes(data() / ("data_batch_" + std::to_string(file) + ".bin"), bytes);
+    }
+  }
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+  static fs::path data() { return root_ / "data"; }
+  static Output relunet(const Args& args) { return run_relunet(root_, args); }
+  // One epoch of the tiny model into `out`, in batches of 8.
+  static Args train_args(const fs::path& out, const std::string& seed = "1") {
+    return {"train", "--model", "tiny", "--data", data(), "--epochs", "1", "--val-size", kValSize,
+            "--batch", "8", "--seed", seed, "--out", out};
+  }
+
+  static fs::path root_;
+};
+
+fs::path Reliability::root_;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool running(pid_t pid) {
+  int status = 0;
+  return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+// Waits until `pid` handles SIGINT itself (its SigCgt mask in /proc), so that a signal sent now
+// reaches relunet's handler rather than ending a process still starting up.
+bool wait_for_signal_handler(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline && running(pid)) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("SigCgt:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) >> (SIGINT - 1)) & 1)
+        return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+// ---- Names -------------------------------------------------------------------------------------
+
+TEST_F(Reliability, JsonOutputNeverAbortsOnAFileNameThatIsNotUtf8) {
+  const fs::path dir = root_ / "latin1";
+  fs::create_directories(dir);
+  fs::copy_file(kSampleImage, dir / "caf\xe9.png");
+  fs::copy_file(kSampleImage, dir / "zebra.png");
+  const Output o = relunet({"classify", "--checkpoint", kShippedCheckpoint, dir, "--json"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  const auto lines = lines_of(o.out);
+  ASSERT_EQ(lines.size(), 2u) << o.out << o.err;
+  EXPECT_EQ(json::parse(lines[0]).at("file"), (dir / "caf\xef\xbf\xbd.png").string());  // U+FFFD
+  EXPECT_EQ(json::parse(lines[1]).at("file"), (dir / "zebra.png").string());
+}
+
+TEST_F(Reliability, ANewlineInAFileNameCannotForgeALineOfTextOutput) {
+  const fs::path dir = root_ / "newline";
+  fs::create_directories(dir);
+  fs::copy_file(kSampleImage, dir / "two\nlines.png");
+  const Output o = relunet({"classify", "--checkpoint", kShippedCheckpoint, dir / "two\nlines.png"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(lines_of(o.out).size(), 1u) << o.out;
+  EXPECT_EQ(o.out.rfind((dir / "two\\x0alines.png: ").string(), 0), 0u) << o.out;
+}
+
+// A class name comes from a folder name, which may be any bytes; eval --json still prints.
+TEST_F(Reliability, JsonOutputNeverAbortsOnAClassNameThatIsNotUtf8) {
+  const fs::path dir = root_ / "latin1-classes", images = dir / "images";
+  for (const char* name : {"caf\xe9", "dog"})
+    for (const char* file : {"a.png", "b.png"}) {
+      fs::create_directories(images / name);
+      fs::copy_file(kSampleImage, images / name / file);
+    }
+  write_bytes(dir / "model.json", R"({"name": "two", "input": {"channels": 3, "height": 8, "width": 8},
+    "classes": 2, "layers": [{"type": "fc", "units": 2}]})");
+  const Output trained = relunet({"train", "--model", dir / "model.json", "--data", images, "--epochs", "1",
+                                  "--val-size", "2", "--batch", "2", "--out", dir / "run"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const Output o = relunet({"eval", "--checkpoint", dir / "run/last.ckpt", "--data", images,
+                            "--split", "val", "--json"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(json::parse(o.out).at("classes"), (json{"caf\xef\xbf\xbd", "dog"}));
+}
+
+// ---- Threads ---------------------------------------------------------------------------------------
+
+// (Not in the bad-input table, whose commands all run with --threads 1.)
+TEST_F(Reliability, ThreadsBeyondFourPerCoreAreRefusedOnTheCommandLine) {
+  const fs::path err = root_ / "threads.err";
+  const std::string command = std::string(RELUNET_BINARY) + " --threads 10000 eval --checkpoint " +
+                              kShippedCheckpoint.string() + " >/dev/null 2>" + err.string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  const std::string message = read_bytes(err);
+  EXPECT_NE(message.find("--threads: at most "), std::string::npos) << message;
+  EXPECT_NE(message.find("(4 per core), got 10000"), std::string::npos) << message;
+}
+
+// ---- The run directory ---------------------------------------------------------------------------
+
+// Two runs into one --out: the second is refused while the first still runs, before it has
+// written any checkpoint (the moment a "holds a run" check cannot see it).
+TEST_F(Reliability, ASecondRunIntoTheSameDirectoryIsRefused) {
+  const fs::path out = root_ / "shared-out";
+  const Process first = start_relunet(root_, train_args(out));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(out / "metrics.jsonl") && running(first.pid) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(running(first.pid)) << "the first run ended early: " << read_bytes(first.err_file);
+  const Output second = relunet(train_args(out, "2"));
+  const bool first_still_running = running(first.pid);
+  kill(first.pid, SIGTERM);
+  finish(first);
+  ASSERT_TRUE(first_still_running) << "the first run ended before the second was refused; the "
+                                      "machine is too fast for this data set";
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.err.find(out.string() + " is in use by another relunet run"), std::string::npos)
+      << second.err;
+}
+
+// ---- Signals -------------------------------------------------------------------------------------
+
+struct Interruption {
+  int signal;
+  const char* name;
+  int delay_ms;  // after the handler is installed: 0 is during setup, then training, validation
+};
+
+// Whatever the moment, a signal ends the run with a resumable last.ckpt, a message that says
+// how to resume, and exit code 128 + N; the resumed run then completes its (last) epoch.
+TEST_F(Reliability, ASignalAtAnyMomentLeavesAResumableRunAndExits128PlusN) {
+  const Interruption cases[] = {{SIGINT, "SIGINT", 0},    {SIGHUP, "SIGHUP", 0},
+                                {SIGHUP, "SIGHUP", 300},  {SIGTERM, "SIGTERM", 1000},
+                                {SIGINT, "SIGINT", 1800}};
+  for (const Interruption& c : cases) {
+    SCOPED_TRACE(std::string(c.name) + " after " + std::to_string(c.delay_ms) + " ms");
+    const fs::path out = root_ / ("signal-" + std::string(c.name) + "-" + std::to_string(c.delay_ms));
+    const Process p = start_relunet(root_, train_args(out));
+    ASSERT_TRUE(wait_for_signal_handler(p.pid)) << read_bytes(p.err_file);
+    std::this_thread::sleep_for(std::chrono::milliseconds(c.delay_ms));
+    ASSERT_TRUE(running(p.pid)) << "the run ended before the signal: " << read_bytes(p.err_file);
+    kill(p.pid, c.signal);
+    const Output stopped = finish(p);
+    EXPECT_EQ(stopped.exit_code, 128 + c.signal) << stopped.err;
+    EXPECT_NE(stopped.err.find(std::string(c.name) + ": stopped at "), std::string::npos) << stopped.err;
+    EXPECT_NE(stopped.err.find("--resume"), std::string::npos) << stopped.err;
+    ASSERT_TRUE(fs::exists(out / "last.ckpt")) << stopped.err;
+
+    const Output resumed = relunet({"train", "--resume", "--out", out, "--data", data()});
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_EQ(lines_of(read_bytes(out / "metrics.jsonl")).size(), 1u) << resumed.err;
+  }
+}
+
+}  // namespace
