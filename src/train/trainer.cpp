@@ -13,6 +13,7 @@
 #include "net/initialization.hpp"
 #include "net/layer_table.hpp"
 #include "net/network_state.hpp"
+#include "net/patch_whitening.hpp"
 #include "stats/unit_history.hpp"
 #include "train/evaluate.hpp"
 #include "train/interrupt.hpp"
@@ -146,6 +147,20 @@ StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loade
   return t;
 }
 
+// The patch statistics of the first kWhiteningImages training images, as the network sees them.
+PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train_idx,
+                           const Normalization& norm, const ModelSpec& spec) {
+  const std::vector<size_t> sample(train_idx.begin(),
+                                   train_idx.begin() + std::min<size_t>(train_idx.size(), kWhiteningImages));
+  const int h = int(spec.input.h), w = int(spec.input.w);
+  BatchLoader loader(data, sample, norm, {500, h, w, {}, false, false, 0});
+  PatchMoments moments(spec.input.c, spec.layers.front().kernel);
+  loader.start_epoch(0);
+  Batch batch;
+  while (loader.next(batch)) moments.add(batch.images, batch.count, h, w);
+  return moments;
+}
+
 // Epochs that fit in what is left of the budget, 3% of which is held back for start-up and
 // checkpoints; at least one, at most `max_epochs`.
 int64_t epochs_in_budget(double budget_seconds, double spent_seconds, double seconds_per_epoch,
@@ -246,6 +261,13 @@ double train(const TrainRun& run) {
                    opts.time_budget_minutes, per_epoch, state.epochs_total);
     }
     initialize_params(net, opts.seed);  // again after timing, which moved batch-norm statistics
+    if (has_patch_whitening(spec)) {
+      const auto start = Clock::now();
+      whiten_first_layer(net, patch_moments(*train_data, train_idx, norm, spec));
+      state.elapsed_seconds += seconds_since(start);  // part of the run, and of its time budget
+      spdlog::info("patch whitening: statistics of {} training images in {:.1f} s",
+                   std::min<size_t>(train_idx.size(), kWhiteningImages), state.elapsed_seconds);
+    }
   }
   Sgd sgd(net.params(), opts.sgd);
   LrSchedule schedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
