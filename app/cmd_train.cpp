@@ -26,6 +26,13 @@ void reject_contradictions(const std::set<const CLI::Option*>& explicit_options,
     throw CLI::ValidationError("--warmup", "applies only to --schedule cosine or one-cycle");
   if (o.sgd.nesterov && o.sgd.momentum == 0)
     throw CLI::ValidationError("--nesterov", "needs a --momentum above 0");
+  if (given("--crop-fill") && o.augment.crop_pad == 0)
+    throw CLI::ValidationError("--crop-fill", "needs a --crop-pad above 0");
+  if (given("--flip-mode") && !o.augment.flip)
+    throw CLI::ValidationError("--flip-mode", "has no effect with --no-flip");
+  if (o.average.kind == AverageKind::None)
+    for (const char* flag : {"--average-every", "--average-decay", "--average-ramp", "--average-start"})
+      if (given(flag)) throw CLI::ValidationError(flag, "needs --average ema or lookahead");
   if (given("--near-dead") && !o.unit_stats)
     throw CLI::ValidationError("--near-dead", "has no effect with --no-unit-stats");
   if (given("--lr-div") && kind != ScheduleKind::OneCycle && kind != ScheduleKind::Triangle)
@@ -64,6 +71,9 @@ Command add_train(CLI::App& app) {
   auto activation = std::make_shared<std::string>();
   auto schedule = std::make_shared<std::string>("one-cycle");
   auto decay_mode = std::make_shared<std::string>("l2");
+  auto crop_fill = std::make_shared<std::string>("zero");
+  auto average = std::make_shared<std::string>("none");
+  auto flip_mode = std::make_shared<std::string>("random");
   TrainOptions& o = run->options;
   // The options that define a run, with where to_json(TrainOptions) keeps each value: a resumed
   // run keeps its own values, so these are checked against them (trainer.hpp).
@@ -125,6 +135,25 @@ Command add_train(CLI::App& app) {
   defines(sub->add_option("--norm-decay", o.sgd.norm.decay, "Weight decay of batch-norm scales and shifts"),
           "/sgd/norm/decay")
       ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--average", *average,
+                          "Average of the weights that validation and checkpoints use: none | ema "
+                          "| lookahead (also copied back into the network)"),
+          "/average/kind")
+      ->check(parsed_by(parse_average_kind))->capture_default_str();
+  defines(sub->add_option("--average-every", o.average.every, "Optimiser steps between average updates"),
+          "/average/every")
+      ->check(kPositive)->capture_default_str();
+  defines(sub->add_option("--average-decay", o.average.decay,
+                          "Decay of the average per step (an update uses decay^every)"),
+          "/average/decay")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  defines(sub->add_option("--average-ramp", o.average.ramp,
+                          "The decay is scaled by (run progress)^ramp: light averaging early"),
+          "/average/ramp")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--average-start", o.average.start_epoch, "Epochs before the average starts"),
+          "/average/start_epoch")
+      ->check(kNonNegative)->capture_default_str();
   defines(sub->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon"),
           "/label_smoothing")
       ->check(CLI::Range(0.0, 0.999))->capture_default_str();
@@ -146,7 +175,16 @@ Command add_train(CLI::App& app) {
   defines(sub->add_option("--crop-pad", o.augment.crop_pad, "Random-crop padding in pixels (0: no crop)"),
           "/crop_pad")
       ->check(CLI::Range(0, 64))->capture_default_str();
+  defines(sub->add_option("--crop-fill", *crop_fill,
+                          "What fills the crop padding: zero | reflect (the mirrored border)"),
+          "/crop_fill")
+      ->check(parsed_by(parse_crop_fill))->capture_default_str();
   defines(sub->add_flag("!--no-flip", o.augment.flip, "Disable random horizontal flips"), "/flip");
+  defines(sub->add_option("--flip-mode", *flip_mode,
+                          "random (each epoch afresh) | alternating (a random half first, then "
+                          "every image switches each epoch)"),
+          "/flip_mode")
+      ->check(parsed_by(parse_flip_mode))->capture_default_str();
   defines(sub->add_flag("!--no-unit-stats", o.unit_stats, "Disable live dead-unit statistics"), "/unit_stats");
   defines(sub->add_option("--near-dead", o.near_dead, "Nearly-dead threshold: fraction of images"),
           "/near_dead")
@@ -182,6 +220,9 @@ Command add_train(CLI::App& app) {
               opts.out_dir = "runs/" + std::filesystem::path(opts.model).stem().string();
             opts.schedule.kind = parse_schedule(*schedule);
             opts.sgd.decay_mode = parse_decay_mode(*decay_mode);
+            opts.augment.crop_fill = parse_crop_fill(*crop_fill);
+            opts.average.kind = parse_average_kind(*average);
+            opts.augment.flip_mode = parse_flip_mode(*flip_mode);
             if (!activation->empty()) opts.activation = parse_activation(*activation);
             if (!run->resume) reject_contradictions(explicit_options, *sub, opts);
             train(*run);

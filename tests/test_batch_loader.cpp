@@ -100,19 +100,45 @@ int pixel_in(const CopiedBatch& b, const LoaderOptions& o, int k, int c, int y, 
   return int(std::lround(v * 255.f));
 }
 
-// Whether image k of the batch is image `i` shifted by (dx, dy) with zero fill, optionally
-// mirrored.
+// Index into [0, n) of the mirror image of position p about the edge pixels (dcb|abcd|cba).
+int reflect(int p, int n) { return p < 0 ? -p : p >= n ? 2 * (n - 1) - p : p; }
+
+// Whether image k of the batch is image `i` shifted by (dx, dy), the uncovered border filled
+// with zeros or the reflection of the image, optionally mirrored after the shift.
 bool is_transformed(const CopiedBatch& b, const LoaderOptions& o, int k, size_t i, int dx, int dy,
-                    bool mirrored) {
+                    bool mirrored, relunet::CropFill fill = relunet::CropFill::Zero) {
   for (int y = 0; y < o.height; ++y)
     for (int x = 0; x < o.width; ++x) {
       const int sx = (mirrored ? o.width - 1 - x : x) + dx, sy = y + dy;
       const bool inside = sx >= 0 && sx < o.width && sy >= 0 && sy < o.height;
-      for (int c = 0; c < 3; ++c)
-        if (pixel_in(b, o, k, c, y, x) != (inside ? SyntheticImages::pixel(i, sy, sx, c) : 0))
-          return false;
+      for (int c = 0; c < 3; ++c) {
+        const int expected =
+            inside ? SyntheticImages::pixel(i, sy, sx, c)
+            : fill == relunet::CropFill::Reflect
+                ? SyntheticImages::pixel(i, reflect(sy, o.height), reflect(sx, o.width), c)
+                : 0;
+        if (pixel_in(b, o, k, c, y, x) != expected) return false;
+      }
     }
   return true;
+}
+
+// Whether each image of an epoch (by label = dataset index) is mirrored; fails the test for an
+// image that is neither itself nor its mirror.
+std::vector<int> mirrored_by_image(const std::vector<CopiedBatch>& batches, const LoaderOptions& o,
+                                   size_t images) {
+  std::vector<int> mirrored(images, -1);
+  for (const CopiedBatch& b : batches)
+    for (int k = 0; k < b.count; ++k) {
+      const size_t i = size_t(b.labels[k]);
+      if (is_transformed(b, o, k, i, 0, 0, false))
+        mirrored[i] = 0;
+      else if (is_transformed(b, o, k, i, 0, 0, true))
+        mirrored[i] = 1;
+      else
+        ADD_FAILURE() << "image with label " << i << " is neither itself nor its mirror";
+    }
+  return mirrored;
 }
 
 LoaderOptions small_options(int batch_size, bool shuffle) {
@@ -257,27 +283,85 @@ TEST(BatchLoader, FlipMirrorsSomeImagesAndKeepsLabels) {
   EXPECT_GT(unchanged, 0);
 }
 
-TEST(BatchLoader, CropShiftsImagesWithZeroPaddingAndKeepsLabels) {
+// Every image of an epoch cropped after padding by `pad` with `fill` is a shifted copy of itself
+// with its label (with reflect fill, not one with a zero border); most are really moved.
+void expect_shifted_copies(int pad, relunet::CropFill fill) {
   const SyntheticImages data(60, 8, 8);
   LoaderOptions opts = small_options(6, true);
-  opts.augment.crop_pad = 3;
+  opts.augment.crop_pad = pad;
+  opts.augment.crop_fill = fill;
   BatchLoader loader(data, all_indices(60), Normalization{}, opts);
   int shifted = 0, matched = 0;
   for (const CopiedBatch& b : read_epoch(loader, opts, 0))
     for (int k = 0; k < b.count; ++k) {
       const size_t i = size_t(b.labels[k]);
       bool found = false;
-      for (int dy = -3; dy <= 3 && !found; ++dy)
-        for (int dx = -3; dx <= 3 && !found; ++dx)
-          if (is_transformed(b, opts, k, i, dx, dy, false)) {
+      for (int dy = -pad; dy <= pad && !found; ++dy)
+        for (int dx = -pad; dx <= pad && !found; ++dx)
+          if (is_transformed(b, opts, k, i, dx, dy, false, fill)) {
             found = true;
             shifted += (dx != 0 || dy != 0);
+            if (fill == relunet::CropFill::Reflect) {
+              EXPECT_TRUE((dx == 0 && dy == 0) || !is_transformed(b, opts, k, i, dx, dy, false))
+                  << "a shifted image with a zero border";
+            }
           }
       EXPECT_TRUE(found) << "image with label " << i << " is no shifted copy of image " << i;
       matched += found;
     }
   EXPECT_EQ(matched, 60);
-  EXPECT_GT(shifted, 30);  // 48 of 49 offsets move the image
+  EXPECT_GT(shifted, 30);  // all offsets but one move the image
+}
+
+TEST(BatchLoader, CropShiftsImagesWithZeroPaddingAndKeepsLabels) {
+  expect_shifted_copies(3, relunet::CropFill::Zero);
+}
+
+// Reflect fill: the uncovered border mirrors the image about its edge pixels (not a zero border,
+// not a repeated edge).
+TEST(BatchLoader, CropWithReflectFillMirrorsTheBorder) {
+  expect_shifted_copies(2, relunet::CropFill::Reflect);
+}
+
+// Alternating flips: about half the images mirrored in the first epoch, and every image switches
+// orientation from one epoch to the next, whatever the shuffle; another seed picks another half.
+TEST(BatchLoader, AlternatingFlipSwitchesEveryImageEachEpoch) {
+  const size_t n = 64;
+  const SyntheticImages data(n, 8, 8);
+  LoaderOptions opts = small_options(8, true);
+  opts.augment.flip = true;
+  opts.augment.flip_mode = relunet::FlipMode::Alternating;
+  BatchLoader loader(data, all_indices(n), Normalization{}, opts);
+  const std::vector<int> first = mirrored_by_image(read_epoch(loader, opts, 0), opts, n);
+  const int mirrored = int(std::count(first.begin(), first.end(), 1));
+  EXPECT_GT(mirrored, 16);
+  EXPECT_LT(mirrored, 48);
+  for (int64_t epoch = 1; epoch < 4; ++epoch) {
+    const std::vector<int> now = mirrored_by_image(read_epoch(loader, opts, epoch), opts, n);
+    for (size_t i = 0; i < n; ++i)
+      EXPECT_EQ(now[i], epoch % 2 ? 1 - first[i] : first[i]) << "image " << i << " epoch " << epoch;
+  }
+  opts.seed = 77;
+  BatchLoader reseeded(data, all_indices(n), Normalization{}, opts);
+  EXPECT_NE(mirrored_by_image(read_epoch(reseeded, opts, 0), opts, n), first);
+}
+
+// With reflect-padded translation and alternating flips, a fresh loader started mid-epoch
+// produces the batches of an uninterrupted epoch, bit for bit.
+TEST(BatchLoader, ReflectCropAndAlternatingFlipAreReproducible) {
+  const SyntheticImages data(70, 8, 8);
+  LoaderOptions opts = small_options(8, true);
+  opts.augment = {2, true, relunet::CropFill::Reflect, relunet::FlipMode::Alternating};
+  BatchLoader full_run(data, all_indices(70), Normalization{}, opts);
+  const std::vector<CopiedBatch> full = read_epoch(full_run, opts, 3);
+  BatchLoader resumed(data, all_indices(70), Normalization{}, opts);
+  const std::vector<CopiedBatch> tail = read_epoch(resumed, opts, 3, 5);
+  ASSERT_EQ(tail.size(), full.size() - 5);
+  for (size_t i = 0; i < tail.size(); ++i) {
+    EXPECT_EQ(tail[i].labels, full[5 + i].labels);
+    EXPECT_EQ(tail[i].images, full[5 + i].images) << "batch " << 5 + i;
+  }
+  EXPECT_NE(read_epoch(full_run, opts, 4)[0].images, full[0].images);
 }
 
 TEST(BatchLoader, ResizesImagesOfOtherSizes) {

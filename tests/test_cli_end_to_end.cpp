@@ -150,6 +150,34 @@ class CliEndToEnd : public ::testing::Test {
             std::to_string(seed), "--out", out};
   }
 
+  // Starts train_args(run) plus `extra`, interrupts it with SIGINT once it has written its first
+  // checkpoint, resumes it, and expects the metrics of the uninterrupted run in `whole`.
+  static void expect_interrupted_run_continues_exactly(const fs::path& run,
+                                                       const std::vector<std::string>& extra,
+                                                       const fs::path& whole) {
+    std::vector<std::string> args = train_args(run);
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Process p = start_relunet(root_, args);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!fs::exists(run / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    kill(p.pid, SIGINT);
+    const Output stopped = finish(p);
+    ASSERT_NE(stopped.exit_code, 0) << "the run finished before the signal:\n" << stopped.err;
+    expect_mentions(stopped.err, {"SIGINT: stopped at", "--resume"});
+
+    const Output resumed = relunet({"train", "--resume", "--out", run, "--data", data_dir()});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    const std::vector<json> reference = read_metrics(whole);
+    const std::vector<json> continued = read_metrics(run);
+    ASSERT_EQ(continued.size(), size_t(kEpochs)) << stopped.err;
+    for (const char* field : {"epoch", "step", "lr", "train_loss", "train_accuracy", "val_loss",
+                              "val_accuracy"})
+      EXPECT_EQ(column(continued, field), column(reference, field)) << field << "; " << stopped.err;
+    for (size_t e = 0; e < continued.size(); ++e)
+      EXPECT_EQ(continued[e]["units"]["train"], reference[e]["units"]["train"]) << "epoch " << e + 1;
+  }
+
   static const Output& reference_run() {
     if (!reference_) reference_ = std::make_unique<Output>(relunet(train_args(reference_dir())));
     return *reference_;
@@ -393,26 +421,37 @@ TEST_F(CliEndToEnd, ResumeAfterAKillContinuesExactly) {
 // ends with the very metrics of the uninterrupted one, unit statistics included.
 TEST_F(CliEndToEnd, InterruptSavesAndResumesExactly) {
   ASSERT_TRUE(reference_ok());
-  const fs::path run = root_ / "interrupted";
-  const Process p = start_relunet(root_, train_args(run));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(run / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  kill(p.pid, SIGINT);
-  const Output stopped = finish(p);
-  ASSERT_NE(stopped.exit_code, 0) << "the run finished before the signal:\n" << stopped.err;
-  expect_mentions(stopped.err, {"SIGINT: stopped at", "--resume"});
+  expect_interrupted_run_continues_exactly(root_ / "interrupted", {}, reference_dir());
+}
 
-  const Output resumed = relunet({"train", "--resume", "--out", run, "--data", data_dir()});
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+// With a weight average, validation and checkpoints use the average (so the curve differs from
+// the reference run's), and a run interrupted while averaging resumes exactly: the checkpoint
+// holds the average and the live weights.
+TEST_F(CliEndToEnd, WeightAverageChangesValidationAndResumesExactly) {
+  ASSERT_TRUE(reference_ok());
   const std::vector<json> reference = read_metrics(reference_dir());
-  const std::vector<json> continued = read_metrics(run);
-  ASSERT_EQ(continued.size(), size_t(kEpochs)) << stopped.err;
-  for (const char* field : {"epoch", "step", "lr", "train_loss", "train_accuracy", "val_loss",
-                            "val_accuracy"})
-    EXPECT_EQ(column(continued, field), column(reference, field)) << field << "; " << stopped.err;
-  for (size_t e = 0; e < continued.size(); ++e)
-    EXPECT_EQ(continued[e]["units"]["train"], reference[e]["units"]["train"]) << "epoch " << e + 1;
+  for (const std::string kind : {"ema", "lookahead"}) {
+    SCOPED_TRACE(kind);
+    const std::vector<std::string> average = {"--average", kind, "--average-start", "1",
+                                              "--average-every", "2", "--average-ramp", "0"};
+    const fs::path whole = root_ / ("average-" + kind);
+    std::vector<std::string> args = train_args(whole);
+    args.insert(args.end(), average.begin(), average.end());
+    const Output run = relunet(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const std::vector<json> averaged = read_metrics(whole);
+    ASSERT_EQ(averaged.size(), size_t(kEpochs));
+    EXPECT_EQ(averaged[0].at("val_loss"), reference[0].at("val_loss")) << "no average in epoch 1";
+    EXPECT_NE(averaged.back().at("val_loss"), reference.back().at("val_loss"));
+
+    const Output eval = relunet({"eval", "--checkpoint", whole / "best.ckpt", "--data", data_dir(),
+                                 "--split", "val", "--json"});
+    ASSERT_EQ(eval.exit_code, 0) << eval.err;
+    EXPECT_NEAR(json::parse(eval.out).at("accuracy").get<double>(), best_val_accuracy(averaged), 1e-9)
+        << "best.ckpt holds the weights validation used";
+
+    expect_interrupted_run_continues_exactly(root_ / ("average-interrupted-" + kind), average, whole);
+  }
 }
 
 TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {

@@ -7,19 +7,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <opencv2/core/utility.hpp>
-#include <opencv2/imgproc.hpp>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
 
-#include "data/image_decode.hpp"
 #include "data/input_normalizer.hpp"
 #include "data/seeded_random.hpp"
 
@@ -28,8 +24,6 @@ namespace {
 
 constexpr int kSlots = 3;     // one held by the caller, up to two prepared ahead
 constexpr int kChannels = 3;  // RGB
-// Stream tags keep the shuffle and augmentation generators apart for equal numeric inputs.
-constexpr uint64_t kShuffleStream = 1, kAugmentStream = 2;
 
 struct Slot {
   std::vector<float> images;
@@ -54,27 +48,6 @@ void validate(const Dataset& data, const std::vector<size_t>& indices, const Nor
                               " images)");
 }
 
-// Uniform in [0, 1) from the top 53 bits: exact and the same with every standard library.
-double uniform_unit(std::mt19937_64& rng) { return double(rng() >> 11) * 0x1.0p-53; }
-
-// A random region of 35-100% of the image's area with an aspect ratio in [3/4, 4/3]
-// (log-uniform), as in Inception's random-resized crop; the whole image if 10 draws miss.
-cv::Rect random_crop_region(cv::Size size, std::mt19937_64& rng) {
-  const double area = double(size.area());
-  const double log_min = std::log(3.0 / 4.0), log_max = std::log(4.0 / 3.0);
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    const double target = area * (0.35 + 0.65 * uniform_unit(rng));
-    const double ratio = std::exp(log_min + (log_max - log_min) * uniform_unit(rng));
-    const int w = int(std::lround(std::sqrt(target * ratio)));
-    const int h = int(std::lround(std::sqrt(target / ratio)));
-    if (w < 1 || h < 1 || w > size.width || h > size.height) continue;
-    const int x = int(uniform_below(rng, uint64_t(size.width - w + 1)));
-    const int y = int(uniform_below(rng, uint64_t(size.height - h + 1)));
-    return {x, y, w, h};
-  }
-  return cv::Rect(cv::Point(0, 0), size);
-}
-
 }  // namespace
 
 struct BatchLoader::Impl {
@@ -86,8 +59,6 @@ struct BatchLoader::Impl {
   bool can_produce() const;  // caller holds `mutex`
   void fill(Slot& slot, int64_t epoch, int64_t batch, uint64_t job);
   void prepare_order(int64_t epoch);
-  cv::Mat fit_to_input(const cv::Mat& image) const;
-  cv::Mat augment(const cv::Mat& image, int64_t epoch, int64_t batch, int k);
 
   const Dataset& data;
   const std::vector<size_t> indices;
@@ -113,7 +84,7 @@ struct BatchLoader::Impl {
   std::vector<size_t> order;
   int64_t order_epoch = 0;
   bool order_ready = false;
-  cv::Mat padded, flipped;
+  Augmenter augmenter;
 
   double wait_seconds = 0;  // caller-only
 
@@ -127,7 +98,8 @@ BatchLoader::Impl::Impl(const Dataset& data_, std::vector<size_t> indices_,
       opts(opts_),
       batches(opts.drop_last ? int64_t(indices.size() / opts.batch_size)
                              : int64_t((indices.size() + opts.batch_size - 1) / opts.batch_size)),
-      normalizer(norm) {
+      normalizer(norm),
+      augmenter(opts.augment, opts.height, opts.width) {
   const size_t floats = size_t(opts.batch_size) * kChannels * opts.height * opts.width;
   for (Slot& slot : slots) {
     slot.images.resize(floats);
@@ -202,45 +174,13 @@ void BatchLoader::Impl::fill(Slot& slot, int64_t for_epoch, int64_t batch, uint6
     if (image.type() != CV_8UC3 || image.empty())
       throw std::runtime_error("dataset image " + std::to_string(index) +
                                " is not a non-empty 8-bit RGB image");
-    normalizer.write_planar(augment(image, for_epoch, batch, k),
+    normalizer.write_planar(augmenter.apply(image, {opts.seed, for_epoch, batch, k, index}),
                             slot.images.data() + k * image_floats);
   }
   std::fill(slot.images.begin() + count * image_floats, slot.images.end(), 0.f);
   std::fill(slot.labels.begin() + count, slot.labels.end(), -1);
   slot.count = count;
   slot.index = batch;
-}
-
-cv::Mat BatchLoader::Impl::fit_to_input(const cv::Mat& image) const {
-  return to_model_input(image, opts.height, opts.width, FitMode::Resize);
-}
-
-// Fits the image to the input size, randomly when augmenting: an image larger than the input
-// gets a random-resized crop, any other image a random crop after zero-padding by crop_pad.
-// Random numbers depend only on (seed, epoch, batch, k), never on what ran before.
-cv::Mat BatchLoader::Impl::augment(const cv::Mat& image, int64_t for_epoch, int64_t batch, int k) {
-  const int pad = opts.augment.crop_pad;
-  if (pad == 0 && !opts.augment.flip) return fit_to_input(image);
-  std::mt19937_64 rng(
-      mix_seed({opts.seed, kAugmentStream, uint64_t(for_epoch), uint64_t(batch), uint64_t(k)}));
-  const bool larger = image.rows > opts.height || image.cols > opts.width;
-  cv::Mat view;
-  if (pad > 0 && larger) {
-    view = fit_to_input(image(random_crop_region(image.size(), rng)));
-  } else if (pad > 0) {
-    cv::copyMakeBorder(fit_to_input(image), padded, pad, pad, pad, pad, cv::BORDER_CONSTANT,
-                       cv::Scalar::all(0));
-    const int x = int(uniform_below(rng, 2 * pad + 1));
-    const int y = int(uniform_below(rng, 2 * pad + 1));
-    view = padded(cv::Rect(x, y, opts.width, opts.height));
-  } else {
-    view = fit_to_input(image);
-  }
-  if (opts.augment.flip && (rng() & 1)) {
-    cv::flip(view, flipped, 1);
-    return flipped;
-  }
-  return view;
 }
 
 BatchLoader::BatchLoader(const Dataset& data, std::vector<size_t> indices, Normalization norm,

@@ -1,24 +1,19 @@
 // batch_loader.hpp — turns dataset images into normalised NCHW float batches on a background
 // thread, so the next batch is ready when the network finishes the current one.
 //
-// Randomness is a pure function of (seed, epoch, batch index): the shuffle of an epoch and the
-// augmentation of every image in a batch can be reproduced from those numbers alone, which is
-// what makes an interrupted run resume exactly.
+// Randomness is a pure function of (seed, epoch, batch index, and the image for alternating
+// flips): the shuffle of an epoch and the augmentation of every image in a batch can be
+// reproduced from those numbers alone, which is what makes an interrupted run resume exactly.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "data/augment.hpp"
 #include "data/dataset.hpp"
 
 namespace relunet {
-
-struct Augmentation {
-  int crop_pad = 0;   // random crop of the input size after zero-padding by this many pixels;
-                      // for images larger than the input, a random-resized crop instead
-  bool flip = false;  // random horizontal flip
-};
 
 struct Batch {
   const float* images = nullptr;  // batch_size x C x H x W, normalised; rows past `count` are 0

@@ -1,5 +1,7 @@
 #include "net/network_state.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
@@ -75,6 +77,41 @@ void import_optimizer(Sgd& sgd, const std::vector<NamedTensor>& tensors, dnnl::s
   for (size_t k = 0; k < sgd.params().size(); ++k)
     targets.emplace_back(sgd.params()[k]->name + ".velocity", sgd.velocity()[k]);
   import_tensors(targets, tensors, stream, origin, "optimizer state");
+}
+
+constexpr const char* kLiveSuffix = ".live";
+
+std::vector<NamedTensor> export_live_weights(Network& net) {
+  std::vector<NamedTensor> out;
+  for (Param* p : net.params())
+    out.push_back(export_tensor(p->name + kLiveSuffix, p->value, net.context().stream));
+  return out;
+}
+
+std::vector<NamedTensor> take_live_weights(std::vector<NamedTensor>& optimizer) {
+  const auto is_live = [](const NamedTensor& t) {
+    const std::string suffix = kLiveSuffix;
+    return t.name.size() > suffix.size() &&
+           t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const auto live = std::stable_partition(optimizer.begin(), optimizer.end(),
+                                          [&](const NamedTensor& t) { return !is_live(t); });
+  std::vector<NamedTensor> out(std::make_move_iterator(live), std::make_move_iterator(optimizer.end()));
+  optimizer.erase(live, optimizer.end());
+  return out;
+}
+
+void import_live_weights(WeightAverage& average, const std::vector<NamedTensor>& live,
+                         dnnl::stream& stream, const std::string& origin) {
+  if (live.empty()) return;
+  if (average.options().kind == AverageKind::None)
+    throw std::runtime_error(origin + ": holds live weights next to averaged ones, but the run "
+                             "averages no weights");
+  std::vector<std::pair<std::string, dnnl::memory>> targets;
+  for (size_t k = 0; k < average.params().size(); ++k)
+    targets.emplace_back(average.params()[k]->name + kLiveSuffix, average.buffers()[k]);
+  import_tensors(targets, live, stream, origin, "live weight");
+  average.restore_swapped();
 }
 
 }  // namespace relunet

@@ -8,6 +8,7 @@
 #include "io/checkpoint.hpp"
 #include "net/network.hpp"
 #include "optim/sgd.hpp"
+#include "optim/weight_average.hpp"
 
 namespace relunet {
 
@@ -19,5 +20,15 @@ void import_params(Network& net, const std::vector<NamedTensor>& tensors, const 
 std::vector<NamedTensor> export_optimizer(Sgd& sgd, dnnl::stream& stream);
 void import_optimizer(Sgd& sgd, const std::vector<NamedTensor>& tensors, dnnl::stream& stream,
                       const std::string& origin);
+
+// With a weight average, a checkpoint's parameters are the averaged weights (what evaluation
+// uses) and its optimiser section also holds the live training weights, as "<name>.live".
+std::vector<NamedTensor> export_live_weights(Network& net);
+// Moves the "<name>.live" tensors out of `optimizer` (the rest is the optimiser's own state).
+std::vector<NamedTensor> take_live_weights(std::vector<NamedTensor>& optimizer);
+// After import_params() put the averaged weights into the network: restores the live weights
+// there and the average into `average`. No tensors: the average had not started yet.
+void import_live_weights(WeightAverage& average, const std::vector<NamedTensor>& live,
+                         dnnl::stream& stream, const std::string& origin);
 
 }  // namespace relunet

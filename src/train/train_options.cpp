@@ -21,13 +21,21 @@ nlohmann::json to_json(const TrainOptions& o) {
             {"decay_mode", o.sgd.decay_mode == DecayMode::L2 ? "l2" : "decoupled"},
             {"bias", {{"lr_scale", o.sgd.bias.lr_scale}, {"decay", o.sgd.bias.decay}}},
             {"norm", {{"lr_scale", o.sgd.norm.lr_scale}, {"decay", o.sgd.norm.decay}}}}},
+          {"average",
+           {{"kind", to_string(o.average.kind)},
+            {"every", o.average.every},
+            {"decay", o.average.decay},
+            {"ramp", o.average.ramp},
+            {"start_epoch", o.average.start_epoch}}},
           {"label_smoothing", o.label_smoothing},
           {"activation", o.activation ? to_string(*o.activation) : ""},
           {"seed", o.seed},
           {"time_budget_minutes", o.time_budget_minutes},
           {"val_size", o.val_size},
           {"crop_pad", o.augment.crop_pad},
+          {"crop_fill", to_string(o.augment.crop_fill)},
           {"flip", o.augment.flip},
+          {"flip_mode", to_string(o.augment.flip_mode)},
           {"unit_stats", o.unit_stats},
           {"near_dead", o.near_dead},
           {"stop_at_train_accuracy", o.stop_at_train_accuracy}};
@@ -59,6 +67,14 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   };
   group("bias", o.sgd.bias);
   group("norm", o.sgd.norm);
+  if (j.contains("average")) {  // absent in checkpoints written before weight averages
+    const auto& a = j["average"];
+    o.average.kind = parse_average_kind(a.at("kind"));
+    o.average.every = a.at("every");
+    o.average.decay = a.at("decay");
+    o.average.ramp = a.at("ramp");
+    o.average.start_epoch = a.at("start_epoch");
+  }
   o.label_smoothing = j.at("label_smoothing");
   const std::string act = j.at("activation");
   if (!act.empty()) o.activation = parse_activation(act);
@@ -67,6 +83,9 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.val_size = j.at("val_size");
   o.augment.crop_pad = j.at("crop_pad");
   o.augment.flip = j.at("flip");
+  // Checkpoints written before these options existed padded with zeros and flipped at random.
+  o.augment.crop_fill = parse_crop_fill(j.value("crop_fill", "zero"));
+  o.augment.flip_mode = parse_flip_mode(j.value("flip_mode", "random"));
   o.unit_stats = j.at("unit_stats");
   o.near_dead = j.at("near_dead");
   // Checkpoints written before the option existed (such as models/default.ckpt) lack it.

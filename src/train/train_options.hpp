@@ -11,6 +11,7 @@
 #include "model/model_spec.hpp"
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
+#include "optim/weight_average.hpp"
 
 namespace relunet {
 
@@ -21,6 +22,7 @@ struct TrainOptions {
   int64_t batch = 128;
   ScheduleOptions schedule;
   SgdOptions sgd;
+  AverageOptions average;  // weight average that evaluation and checkpoints use
   float label_smoothing = 0.f;
   std::optional<Activation> activation;  // overrides the model's hidden activations
   uint64_t seed = 1;

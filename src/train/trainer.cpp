@@ -270,20 +270,31 @@ double train(const TrainRun& run) {
     }
   }
   Sgd sgd(net.params(), opts.sgd);
+  WeightAverage average(net.params(), opts.average);
   LrSchedule schedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
   bool refitted = resumed.has_value();
   if (resumed) {
+    const std::vector<NamedTensor> live = take_live_weights(resumed->optimizer);
     import_params(net, resumed->params, last_path);
     import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
+    import_live_weights(average, live, ctx.stream, last_path);
   }
 
   // Every input has been checked: only now does the run directory come into existence.
   fs::create_directories(out);
   MetricsLog metrics(out + "/metrics.jsonl", state.epoch);
+  // A checkpoint's parameters are the weights evaluation uses: the average, once there is one.
   const auto save = [&](const std::string& path, bool with_optimizer) {
-    Checkpoint c = checkpoint_of(net, norm, train_data->class_names());
+    Checkpoint c = [&] {
+      const AveragedWeights averaged(average);
+      return checkpoint_of(net, norm, train_data->class_names());
+    }();
     c.train_state_json = state_json(opts, state).dump();
-    if (with_optimizer) c.optimizer = export_optimizer(sgd, ctx.stream);
+    if (with_optimizer) {
+      c.optimizer = export_optimizer(sgd, ctx.stream);
+      if (average.active())
+        for (NamedTensor& t : export_live_weights(net)) c.optimizer.push_back(std::move(t));
+    }
     save_checkpoint(c, path);
   };
 
@@ -332,6 +343,7 @@ double train(const TrainRun& run) {
       lr = schedule.at(state.step);
       sgd.step(lr);
       ++state.step;
+      average.after_step(state.step, state.epoch, schedule.total_steps());
       part.batch = batch.index + 1;
       part.loss_sum += r.loss_sum;
       part.correct += r.correct;
@@ -349,6 +361,7 @@ double train(const TrainRun& run) {
       }
     }
     progress.finish();
+    average.end_epoch();
     const double loss_sum = part.loss_sum;
     const int64_t correct = part.correct, seen = part.seen;
     const int64_t seen_now = seen - seen_before;
@@ -360,6 +373,7 @@ double train(const TrainRun& run) {
     EvalResult val;
     std::vector<LayerUnitReport> val_units;
     if (!val_idx.empty()) {
+      const AveragedWeights averaged(average);
       val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation");
       val_units = unit_reports(net, opts.near_dead);
     }
