@@ -16,7 +16,7 @@ Command add_classify(CLI::App& app) {
       "classify", "Classify image files (any format OpenCV reads) with a checkpoint");
   struct Args {
     std::vector<std::string> inputs;
-    std::string checkpoint;
+    std::string checkpoint, tta = "none";
     int top_k = 5, batch = 64;
     bool json = false, center_crop = false;
   };
@@ -33,6 +33,7 @@ Command add_classify(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--json", a->json,
                 "Print one JSON object per image (JSON Lines): file, top[{class, probability}]");
+  add_tta_option(sub, a->tta);
   sub->add_flag("--center-crop", a->center_crop,
                 "Crop the largest centred region of the model's aspect ratio instead of resizing "
                 "the whole image");
@@ -51,7 +52,8 @@ Command add_classify(CLI::App& app) {
 
             Classifier classifier(checkpoint,
                                   std::min<int64_t>(a->batch, int64_t(paths.files.size())),
-                                  a->center_crop ? FitMode::CenterCrop : FitMode::Resize);
+                                  a->center_crop ? FitMode::CenterCrop : FitMode::Resize,
+                                  parse_tta(a->tta));
             const auto& names = classifier.class_names();
             classifier.classify(paths.files, a->top_k, [&](const FileClassification& r) {
               if (!r.error.empty()) {
@@ -64,7 +66,8 @@ Command add_classify(CLI::App& app) {
                 nlohmann::json top = nlohmann::json::array();
                 for (const ClassScore& s : r.top)
                   top.push_back({{"class", names[s.label]}, {"probability", s.probability}});
-                std::printf("%s\n", nlohmann::json{{"file", r.file}, {"top", top}}.dump().c_str());
+                std::printf("%s\n",
+                            nlohmann::json{{"file", r.file}, {"tta", a->tta}, {"top", top}}.dump().c_str());
                 return;
               }
               std::string line = r.file + ":";

@@ -28,7 +28,7 @@ void check_unit_layer(Network& net, const std::string& layer) {
 Command add_inspect(CLI::App& app) {
   auto* sub = app.add_subcommand("inspect", "Dead-unit statistics of a checkpoint on a data split");
   struct Args {
-    std::string checkpoint, data, split = "val", csv, units;
+    std::string checkpoint, data, split = "val", csv, units, tta = "none";
     double near_dead = 0.01;
     int batch = 256;
     bool json = false;
@@ -43,6 +43,7 @@ Command add_inspect(CLI::App& app) {
   sub->add_flag("--json", a->json, "Print one JSON object instead of the table");
   sub->add_option("--csv", a->csv, "Also write the per-layer table to this CSV file");
   sub->add_option("--units", a->units, "List every unit of this layer (e.g. conv2)");
+  add_tta_option(sub, a->tta, "; unit statistics stay those of the images themselves");
   sub->add_option("--batch", a->batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
 
   return {sub, [a] {
@@ -53,12 +54,13 @@ Command add_inspect(CLI::App& app) {
             if (!a->units.empty()) check_unit_layer(net, a->units);
             CheckpointSplit images = open_checkpoint_split(model, resolve_data_dir(a->data), split, a->batch);
             SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), 0.f);
-            const EvalResult r = evaluate(net, loss, *images.loader, true, "inspect " + a->split);
+            const EvalResult r =
+                evaluate(net, loss, *images.loader, true, "inspect " + a->split, parse_tta(a->tta));
             const auto reports = unit_reports(net, a->near_dead);
             if (!a->csv.empty()) write_file_atomically(a->csv, unit_table_csv(reports));
 
             if (a->json) {
-              nlohmann::json j = {{"checkpoint", a->checkpoint}, {"split", a->split},
+              nlohmann::json j = {{"checkpoint", a->checkpoint}, {"split", a->split}, {"tta", a->tta},
                                   {"images", r.images},         {"accuracy", r.accuracy},
                                   {"loss", r.loss},             {"near_dead_threshold", a->near_dead},
                                   {"layers", nlohmann::json::array()}};
@@ -69,10 +71,11 @@ Command add_inspect(CLI::App& app) {
               std::printf("%s\n", j.dump().c_str());
               return 0;
             }
-            std::printf("%s on %s (%lld images): accuracy %.2f%%, loss %.4f\n"
+            std::printf("%s on %s (%lld images%s): accuracy %.2f%%, loss %.4f\n"
                         "near-dead: active on < %g%% of the images; neg-regime: the dead count of "
                         "leaky-relu/elu layers\n\n%s",
                         a->checkpoint.c_str(), a->split.c_str(), static_cast<long long>(r.images),
+                        a->tta == "none" ? "" : (", test-time augmentation " + a->tta).c_str(),
                         100.0 * r.accuracy, r.loss, 100.0 * a->near_dead, unit_table(reports).c_str());
             for (const auto& report : reports)
               if (!a->units.empty() && report.layer == a->units)

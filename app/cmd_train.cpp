@@ -73,6 +73,7 @@ Command add_train(CLI::App& app) {
   auto decay_mode = std::make_shared<std::string>("l2");
   auto crop_fill = std::make_shared<std::string>("zero");
   auto average = std::make_shared<std::string>("none");
+  auto tta = std::make_shared<std::string>("none");
   auto flip_mode = std::make_shared<std::string>("random");
   TrainOptions& o = run->options;
   // The options that define a run, with where to_json(TrainOptions) keeps each value: a resumed
@@ -172,6 +173,7 @@ Command add_train(CLI::App& app) {
                           "Validation images carved from the training set (not with an image folder's val/)"),
           "/val_size")
       ->check(kNonNegative)->capture_default_str();
+  defines(add_tta_option(sub, *tta, " for the validation after the last epoch"), "/tta");
   defines(sub->add_option("--crop-pad", o.augment.crop_pad, "Random-crop padding in pixels (0: no crop)"),
           "/crop_pad")
       ->check(CLI::Range(0, 64))->capture_default_str();
@@ -222,6 +224,7 @@ Command add_train(CLI::App& app) {
             opts.sgd.decay_mode = parse_decay_mode(*decay_mode);
             opts.augment.crop_fill = parse_crop_fill(*crop_fill);
             opts.average.kind = parse_average_kind(*average);
+            opts.tta = parse_tta(*tta);
             opts.augment.flip_mode = parse_flip_mode(*flip_mode);
             if (!activation->empty()) opts.activation = parse_activation(*activation);
             if (!run->resume) reject_contradictions(explicit_options, *sub, opts);

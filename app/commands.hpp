@@ -28,6 +28,9 @@ extern const CLI::Validator kNonNegative;
 // 'x' (use train, val or test)"), so a bad choice is a command-line error naming the option.
 CLI::Validator parsed_by(std::function<void(const std::string&)> parse);
 
+// --tta none|flip|flip-shift into `mode` (eval, inspect, classify; train's is saved with the run).
+CLI::Option* add_tta_option(CLI::App* sub, std::string& mode, const std::string& help_extra = "");
+
 // Where model files live: $RELUNET_MODELS if set, else the source tree's models/.
 std::string models_dir();
 

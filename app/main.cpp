@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "core/context.hpp"
+#include "train/tta.hpp"
 
 namespace relunet::cli {
 namespace {
@@ -42,6 +43,15 @@ CLI::Validator parsed_by(std::function<void(const std::string&)> parse) {
         return "";
       },
       "");
+}
+
+CLI::Option* add_tta_option(CLI::App* sub, std::string& mode, const std::string& help_extra) {
+  return sub
+      ->add_option("--tta", mode,
+                   "Test-time augmentation: none | flip (the image and its mirror) | flip-shift "
+                   "(also both shifted by one pixel: 6 views)" + help_extra)
+      ->check(parsed_by(parse_tta))
+      ->capture_default_str();
 }
 
 std::string models_dir() {

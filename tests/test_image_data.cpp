@@ -529,6 +529,41 @@ TEST_F(ImageData, TrainEvalInspectAndClassifyOnAnImageFolder) {
   EXPECT_EQ(classified, 6);
   EXPECT_GE(correct, 4);
 
+  // Test-time augmentation keeps the images, labels and output shapes, and says that it ran.
+  o = run_relunet(dir_, {"eval", "--checkpoint", checkpoint, "--data", data.string(), "--json",
+                         "--tta", "flip-shift"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const nlohmann::json eval_tta = nlohmann::json::parse(o.out);
+  EXPECT_EQ(eval.at("tta"), "none");
+  EXPECT_EQ(eval_tta.at("tta"), "flip-shift");
+  EXPECT_EQ(eval_tta.at("images"), 24);
+  EXPECT_EQ(eval_tta.at("classes"), kColours);
+  EXPECT_GT(eval_tta.at("accuracy").get<double>(), 0.6);
+  o = run_relunet(dir_, {"inspect", "--checkpoint", checkpoint, "--data", data.string(), "--split",
+                         "val", "--json", "--tta", "flip"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const nlohmann::json inspect_tta = nlohmann::json::parse(o.out);
+  EXPECT_EQ(inspect_tta.at("tta"), "flip");
+  EXPECT_EQ(inspect_tta.at("images"), 24);
+  for (const auto& layer : inspect_tta.at("layers")) EXPECT_EQ(layer.at("images"), 24) << "once per image";
+  o = run_relunet(dir_, {"classify", "--checkpoint", checkpoint, photos.string(), "--json",
+                         "--top-k", "3", "--batch", "4", "--tta", "flip-shift"});
+  EXPECT_EQ(o.exit_code, 1) << "the broken file still fails";
+  std::istringstream tta_lines(o.out);
+  int tta_classified = 0, tta_correct = 0;
+  for (std::string line; std::getline(tta_lines, line); ++tta_classified) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_EQ(j.at("tta"), "flip-shift");
+    ASSERT_EQ(j.at("top").size(), 3u);
+    double sum = 0;
+    for (const auto& s : j["top"]) sum += s.at("probability").get<double>();
+    EXPECT_NEAR(sum, 1.0, 1e-4) << "all three classes";
+    tta_correct += fs::path(j.at("file").get<std::string>()).parent_path().filename().string() ==
+                   j["top"][0].at("class").get<std::string>();
+  }
+  EXPECT_EQ(tta_classified, 6);
+  EXPECT_GE(tta_correct, 4);
+
   // Text output, one line per image, and the default checkpoint when none is given.
   o = run_relunet(dir_, {"classify", "--checkpoint", checkpoint, (photos / "red/0.png").string(),
                          "--center-crop"});

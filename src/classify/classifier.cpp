@@ -11,11 +11,12 @@
 
 namespace relunet {
 
-Classifier::Classifier(const std::string& checkpoint, int64_t batch, FitMode fit)
+Classifier::Classifier(const std::string& checkpoint, int64_t batch, FitMode fit, TtaMode tta)
     : model_(load_model_checkpoint(checkpoint, batch, ctx_)),
       softmax_(model_.net->logits(), model_.net->logits_grad(), 0.f),
       normalizer_(model_.checkpoint.norm),
-      fit_(fit) {
+      fit_(fit),
+      forward_(*model_.net, tta) {
   if (model_.net->spec().input.c != 3)
     throw std::runtime_error(checkpoint + ": the model takes " +
                              std::to_string(model_.net->spec().input.c) +
@@ -44,8 +45,7 @@ void Classifier::classify(const std::vector<std::string>& files, int top_k,
       }
     }
     if (!rows.empty()) {
-      net.set_valid_images(int64_t(rows.size()));
-      net.forward(Pass{false, 0});
+      forward_.forward(int64_t(rows.size()));
       softmax_.forward(ctx_.stream, unused_labels.data(), int64_t(rows.size()));
       for (size_t r = 0; r < rows.size(); ++r) {
         const float* log_probs = softmax_.log_probabilities() + r * classes;

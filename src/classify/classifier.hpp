@@ -11,6 +11,7 @@
 #include "data/input_normalizer.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "train/run_checkpoint.hpp"
+#include "train/tta.hpp"
 
 namespace relunet {
 
@@ -29,7 +30,8 @@ class Classifier {
  public:
   // Loads `checkpoint` and builds its network for `batch` images at a time: a batch no larger
   // than the number of images keeps the start fast when there are few.
-  Classifier(const std::string& checkpoint, int64_t batch, FitMode fit);
+  // Logits are averaged over the views of `tta`.
+  Classifier(const std::string& checkpoint, int64_t batch, FitMode fit, TtaMode tta);
   Classifier(const Classifier&) = delete;
   Classifier& operator=(const Classifier&) = delete;
 
@@ -46,6 +48,7 @@ class Classifier {
   SoftmaxCrossEntropy softmax_;
   InputNormalizer normalizer_;
   FitMode fit_;
+  TtaForward forward_;
 };
 
 // The `k` largest of `probabilities` (clamped to their number), largest first; equal values in

@@ -29,11 +29,12 @@ std::vector<LayerUnitReport> unit_reports(Network& net, double near_dead_fractio
 }
 
 EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader, bool unit_stats,
-                    const std::string& progress_label) {
+                    const std::string& progress_label, TtaMode tta) {
   const int64_t classes = loss.classes();
   EvalResult r;
   r.confusion.assign(classes, std::vector<int64_t>(classes, 0));
   if (unit_stats) enable_unit_stats(net, true);
+  TtaForward forward(net, tta);
   Progress progress(progress_label, loader.batches_per_epoch());
   double loss_sum = 0.0;
   int64_t correct = 0;
@@ -42,8 +43,7 @@ EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader
   const size_t input_bytes = net.batch() * net.spec().input.size() * sizeof(float);
   while (loader.next(batch)) {
     std::memcpy(net.input(), batch.images, input_bytes);
-    net.set_valid_images(batch.count);
-    net.forward(Pass{false, 0});
+    forward.forward(batch.count);
     const auto res = loss.forward(net.context().stream, batch.labels, batch.count);
     loss_sum += res.loss_sum;
     correct += res.correct;

@@ -8,6 +8,7 @@
 #include "layers/softmax_cross_entropy.hpp"
 #include "net/network.hpp"
 #include "stats/unit_report.hpp"
+#include "train/tta.hpp"
 
 namespace relunet {
 
@@ -19,10 +20,11 @@ struct EvalResult {
   std::vector<double> per_class_accuracy() const;
 };
 
-// Runs every batch of `loader` (epoch 0, in order). With `unit_stats`, the network's
-// activation counters are reset first and hold the split's statistics afterwards.
+// Runs every batch of `loader` (epoch 0, in order), with test-time augmentation `tta`. With
+// `unit_stats`, the network's activation counters are reset first and hold the split's
+// statistics afterwards (of the images themselves, not of the augmented views).
 EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader, bool unit_stats,
-                    const std::string& progress_label);
+                    const std::string& progress_label, TtaMode tta = TtaMode::None);
 
 // Unit statistics on/off for every activation layer (counters reset either way).
 void enable_unit_stats(Network& net, bool on);

@@ -32,6 +32,7 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"seed", o.seed},
           {"time_budget_minutes", o.time_budget_minutes},
           {"val_size", o.val_size},
+          {"tta", to_string(o.tta)},
           {"crop_pad", o.augment.crop_pad},
           {"crop_fill", to_string(o.augment.crop_fill)},
           {"flip", o.augment.flip},
@@ -81,6 +82,7 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.seed = j.at("seed");
   o.time_budget_minutes = j.at("time_budget_minutes");
   o.val_size = j.at("val_size");
+  o.tta = parse_tta(j.value("tta", "none"));  // absent before test-time augmentation existed
   o.augment.crop_pad = j.at("crop_pad");
   o.augment.flip = j.at("flip");
   // Checkpoints written before these options existed padded with zeros and flipped at random.

@@ -12,6 +12,7 @@
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
 #include "optim/weight_average.hpp"
+#include "train/tta.hpp"
 
 namespace relunet {
 
@@ -28,6 +29,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   double time_budget_minutes = 0;  // > 0: choose the epoch count to fit this budget
   int64_t val_size = 5000;
+  TtaMode tta = TtaMode::None;  // test-time augmentation of the validation after the last epoch
   Augmentation augment{4, true};
   bool unit_stats = true;
   double near_dead = 0.01;

@@ -372,9 +372,11 @@ double train(const TrainRun& run) {
 
     EvalResult val;
     std::vector<LayerUnitReport> val_units;
+    // The run's last validation sees the test-time augmentation the recipe asks for.
+    const TtaMode val_tta = epoch == state.epochs_total ? opts.tta : TtaMode::None;
     if (!val_idx.empty()) {
       const AveragedWeights averaged(average);
-      val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation");
+      val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation", val_tta);
       val_units = unit_reports(net, opts.near_dead);
     }
     const auto& tracked_units = val_idx.empty() ? train_units : val_units;
@@ -413,6 +415,7 @@ double train(const TrainRun& run) {
     if (!val_idx.empty()) {
       m["val_loss"] = val.loss;
       m["val_accuracy"] = val.accuracy;
+      m["val_tta"] = to_string(val_tta);
     }
     if (opts.unit_stats) {
       for (const auto& u : train_units) m["units"]["train"].push_back(to_json(u));
