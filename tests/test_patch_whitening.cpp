@@ -80,13 +80,13 @@ TEST(PatchWhitening, EpsShrinksTheSmallDirections) {
   const std::vector<double> cov = whitened_covariance(correlated_images(0.02f), kWhiteningEps);
   for (int64_t i = 0; i < kDim; ++i) {
     for (int64_t j = 0; j < kDim; ++j) {
-      if (i != j) EXPECT_NEAR(cov[i * kDim + j], 0.0, 1e-3) << "entry " << i << "," << j;
+      if (i == j) continue;
+      EXPECT_NEAR(cov[i * kDim + j], 0.0, 1e-3) << "entry " << i << "," << j;
     }
     EXPECT_LT(cov[i * kDim + i], 1.0);
     EXPECT_GT(cov[i * kDim + i], 0.0);
-    if (i > 0) {
-      EXPECT_LE(cov[i * kDim + i], cov[(i - 1) * kDim + i - 1] + 1e-6);
-    }
+    if (i == 0) continue;
+    EXPECT_LE(cov[i * kDim + i], cov[(i - 1) * kDim + i - 1] + 1e-6);
   }
   EXPECT_LT(cov[kDim * kDim - 1], 0.9 * cov[0]) << "eps should shrink the smallest direction most";
 }
