@@ -1,5 +1,7 @@
 // relunet train — train a model on CIFAR-10 and log per-epoch metrics.
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -13,8 +15,10 @@ namespace {
 constexpr int64_t kUnlimitedEpochs = 100000;
 
 // Options that cannot all take effect together are a mistake, not a preference to guess at.
-void reject_contradictions(const CLI::App& sub, const TrainOptions& o) {
-  const auto given = [&](const char* flag) { return sub.get_option(flag)->count() > 0; };
+// Only the command line's own options count: a recipe's values suit the recipe's schedule.
+void reject_contradictions(const std::set<const CLI::Option*>& explicit_options, const CLI::App& sub,
+                           const TrainOptions& o) {
+  const auto given = [&](const char* flag) { return explicit_options.count(sub.get_option(flag)) > 0; };
   const ScheduleKind kind = o.schedule.kind;
   for (const char* flag : {"--gamma", "--step-epochs"})
     if (given(flag) && kind != ScheduleKind::Step)
@@ -34,6 +38,31 @@ void reject_contradictions(const CLI::App& sub, const TrainOptions& o) {
     throw CLI::ValidationError("--model", "does not apply with --init-from, which trains the checkpoint's model");
   if (given("--freeze-before") && o.init_from.empty())
     throw CLI::ValidationError("--freeze-before", "needs --init-from (freezing freshly initialised layers)");
+  if (given("--lr-div") && kind != ScheduleKind::OneCycle && kind != ScheduleKind::Triangle)
+    throw CLI::ValidationError("--lr-div", "applies only to --schedule one-cycle or triangle");
+  if (given("--lr-final") && (kind == ScheduleKind::Constant || kind == ScheduleKind::Step))
+    throw CLI::ValidationError("--lr-final", "applies only to --schedule cosine, one-cycle or triangle");
+}
+
+// Gives every run-defining option that the command line left out its value from the model's
+// recipe, converted and checked exactly as if it had been typed. With a time budget the budget
+// sets the epoch count, so a recipe's "epochs" applies only without one.
+void apply_recipe(const ModelSpec& spec, const std::vector<CLI::Option*>& run_defining,
+                  const std::set<const CLI::Option*>& explicit_options, bool time_budget) {
+  for (const auto& [flag, value] : spec.recipe) {
+    const auto it = std::find_if(run_defining.begin(), run_defining.end(),
+                                 [&](CLI::Option* o) { return o->get_name() == "--" + flag; });
+    if (it == run_defining.end() || flag == "model")
+      throw std::runtime_error("model " + spec.name + ": recipe option \"" + flag +
+                               "\" is not a relunet train option that defines a run");
+    if (explicit_options.count(*it) > 0 || (flag == "epochs" && time_budget)) continue;
+    try {
+      (*it)->add_result(value);
+      (*it)->run_callback();
+    } catch (const CLI::Error& e) {
+      throw std::runtime_error("model " + spec.name + ": recipe option \"" + flag + "\": " + e.what());
+    }
+  }
 }
 
 }  // namespace
@@ -69,7 +98,8 @@ Command add_train(CLI::App& app) {
       ->check(CLI::Range(1, 65536))->capture_default_str();
   defines(sub->add_option("--lr", o.schedule.lr, "Peak learning rate"), "/schedule/lr")
       ->check(kPositive)->capture_default_str();
-  defines(sub->add_option("--schedule", *schedule, "constant | step | cosine | one-cycle"), "/schedule/kind")
+  defines(sub->add_option("--schedule", *schedule, "constant | step | cosine | one-cycle | triangle"),
+          "/schedule/kind")
       ->check(parsed_by(parse_schedule))->capture_default_str();
   defines(sub->add_option("--warmup", o.schedule.warmup,
                           "Warm-up as a fraction of the run (default: 0.3 for one-cycle, else 0)"),
@@ -80,6 +110,14 @@ Command add_train(CLI::App& app) {
       ->check(kPositive)->capture_default_str();
   defines(sub->add_option("--gamma", o.schedule.gamma, "step schedule: decay factor"), "/schedule/gamma")
       ->capture_default_str();
+  defines(sub->add_option("--lr-div", o.schedule.div,
+                          "one-cycle, triangle: the learning rate starts at --lr / this"),
+          "/schedule/div")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  defines(sub->add_option("--lr-final", o.schedule.final,
+                          "cosine, one-cycle, triangle: the final learning rate as a fraction of --lr"),
+          "/schedule/final")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   defines(sub->add_option("--momentum", o.sgd.momentum, "SGD momentum"), "/sgd/momentum")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   defines(sub->add_flag("--nesterov", o.sgd.nesterov, "Nesterov momentum"), "/sgd/nesterov");
@@ -89,6 +127,18 @@ Command add_train(CLI::App& app) {
   defines(sub->add_option("--decay-mode", *decay_mode, "l2 (added to the gradient) | decoupled"),
           "/sgd/decay_mode")
       ->check(parsed_by(parse_decay_mode))->capture_default_str();
+  defines(sub->add_option("--bias-lr-scale", o.sgd.bias.lr_scale, "Learning-rate multiplier of conv/fc biases"),
+          "/sgd/bias/lr_scale")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--bias-decay", o.sgd.bias.decay, "Weight decay of conv/fc biases"), "/sgd/bias/decay")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--norm-lr-scale", o.sgd.norm.lr_scale,
+                          "Learning-rate multiplier of batch-norm scales and shifts"),
+          "/sgd/norm/lr_scale")
+      ->check(kNonNegative)->capture_default_str();
+  defines(sub->add_option("--norm-decay", o.sgd.norm.decay, "Weight decay of batch-norm scales and shifts"),
+          "/sgd/norm/decay")
+      ->check(kNonNegative)->capture_default_str();
   defines(sub->add_option("--average", *average,
                           "Average of the weights that validation and checkpoints use: none | ema "
                           "| lookahead (also copied back into the network)"),
@@ -163,8 +213,23 @@ Command add_train(CLI::App& app) {
             run->data_dir = resolve_data_dir(*data);
             run->models_dir = models_dir();
             TrainOptions& opts = run->options;
+            std::set<const CLI::Option*> explicit_options;
+            std::vector<CLI::Option*> defining;
+            for (const auto& [option, pointer] : *run_defining) {
+              defining.push_back(option);
+              if (option->count() > 0) {
+                explicit_options.insert(option);
+                run->given_options.push_back({option->get_name(), pointer});
+              }
+            }
+            // A resumed run keeps its saved options; a new one starts from its model's recipe, and
+            // fine-tuning from the defaults (the recipe is the model file's, not the checkpoint's).
+            if (!run->resume && opts.init_from.empty())
+              apply_recipe(load_model(opts.model, run->models_dir), defining, explicit_options,
+                           opts.time_budget_minutes > 0);
             // With a time budget the budget sets the epoch count; --epochs only caps it when given.
-            if (opts.time_budget_minutes > 0 && epochs->count() == 0) opts.epochs = kUnlimitedEpochs;
+            if (opts.time_budget_minutes > 0 && explicit_options.count(epochs) == 0)
+              opts.epochs = kUnlimitedEpochs;
             if (!opts.init_from.empty()) opts.model = opts.init_from;  // the run's model comes from there
             if (opts.out_dir.empty())
               opts.out_dir = opts.init_from.empty() ? "runs/" + std::filesystem::path(opts.model).stem().string()
@@ -176,10 +241,8 @@ Command add_train(CLI::App& app) {
             opts.tta = parse_tta(*tta);
             opts.augment.flip_mode = parse_flip_mode(*flip_mode);
             if (!activation->empty()) opts.activation = parse_activation(*activation);
-            for (const auto& [option, pointer] : *run_defining)
-              if (option->count() > 0) run->given_options.push_back({option->get_name(), pointer});
             if (!run->resume) {
-              reject_contradictions(*sub, opts);
+              reject_contradictions(explicit_options, *sub, opts);
               try {
                 validate(opts);
               } catch (const OptionError& e) {

@@ -122,6 +122,13 @@ fs::path model_file(const fs::path& dir, const std::string& layers, int classes 
                   std::to_string(classes) + R"(, "layers": [)" + layers + "]}");
   return dir / "model.json";
 }
+// A model file of one fc layer with the given recipe (a JSON object).
+fs::path model_with_recipe(const fs::path& dir, const std::string& recipe) {
+  write_bytes(dir / "model.json",
+              R"({"name": "t", "input": {"channels": 3, "height": 32, "width": 32}, "classes": 10, "recipe": )" +
+                  recipe + R"(, "layers": [{"type": "fc", "units": 10}]})");
+  return dir / "model.json";
+}
 // Training on a small image folder of two classes (cat, dog); one validation image is carved
 // from it unless it has its own val/ folder.
 Args train_on_folder(const fs::path& images, const fs::path& dir) {
@@ -593,6 +600,16 @@ const std::vector<Case> kCases = {
        return Args{"bench", "--model", model_file(d, R"({"type": "fc", "units": 10, "bias": 1})")};
      },
      {"{dir}/model.json: layer 1 (\"fc1\"): field \"bias\": must be true or false"}},
+
+    {"RecipeWithAnUnknownOption",
+     [](const fs::path& d) { return train_model(model_with_recipe(d, R"({"learning-rate": 0.1})"), d); },
+     {"model t: recipe option \"learning-rate\" is not a relunet train option that defines a run"}},
+    {"RecipeWithABadValue",
+     [](const fs::path& d) { return train_model(model_with_recipe(d, R"({"lr": -1})"), d); },
+     {"model t: recipe option \"lr\": ", "must be positive"}},
+    {"RecipeNamingTheDataDirectory",
+     [](const fs::path& d) { return train_model(model_with_recipe(d, R"({"data": "elsewhere"})"), d); },
+     {"model t: recipe option \"data\" is not a relunet train option that defines a run"}},
 
     // ---- Command lines
     {"UnknownCommand", [](const fs::path&) { return Args{"trian"}; },

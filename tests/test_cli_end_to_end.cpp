@@ -24,11 +24,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/checkpoint.hpp"
 #include "test_files.hpp"
 
 namespace {
 
 using namespace relunet::test;
+using relunet::Checkpoint;
+using relunet::NamedTensor;
+using relunet::load_checkpoint;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -224,6 +228,41 @@ TEST_F(CliEndToEnd, TrainWritesMetricsAndCheckpointsAndBeatsChance) {
   EXPECT_GT(metrics.back().at("val_accuracy").get<double>(), 0.5);
   EXPECT_LT(metrics.back().at("train_loss").get<double>(),
             metrics.front().at("train_loss").get<double>());
+}
+
+// A model's recipe gives the options the command line leaves out, and a flag overrides its recipe
+// value. The model's patch-whitening first layer is computed from the training images.
+TEST_F(CliEndToEnd, RecipeOptionsApplyAndFlagsOverrideThem) {
+  const fs::path model = root_ / "recipe.json";
+  std::ofstream(model) << R"({"name": "recipe", "input": {"channels": 3, "height": 32, "width": 32}, "classes": 10,
+    "recipe": {"lr": 0.03, "batch": 32, "nesterov": true, "label-smoothing": 0.1, "norm-lr-scale": 4},
+    "layers": [{"type": "conv", "name": "whiten", "filters": 24, "kernel": 2, "stride": 2,
+                "init": "patch-whitening", "frozen": true},
+               {"type": "relu"}, {"type": "batchnorm", "scale": false}, {"type": "fc", "units": 10}]})";
+  const fs::path out = root_ / "recipe-run";
+  const Output run = relunet({"train", "--model", model, "--data", data_dir(), "--epochs", "1", "--val-size",
+                              std::to_string(kValSize), "--batch", "16", "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  expect_mentions(run.err, {"patch whitening: statistics of"});
+  const Checkpoint c = load_checkpoint(out / "last.ckpt");
+  const json options = json::parse(c.train_state_json).at("options");
+  EXPECT_FLOAT_EQ(options.at("schedule").at("lr").get<float>(), 0.03f);
+  EXPECT_EQ(options.at("batch").get<int>(), 16);  // the flag, not the recipe's 32
+  EXPECT_TRUE(options.at("sgd").at("nesterov").get<bool>());
+  EXPECT_FLOAT_EQ(options.at("label_smoothing").get<float>(), 0.1f);
+  EXPECT_FLOAT_EQ(options.at("sgd").at("norm").at("lr_scale").get<float>(), 4.f);
+  EXPECT_FLOAT_EQ(options.at("sgd").at("momentum").get<float>(), 0.9f);  // not in the recipe: the default
+
+  const auto whiten = std::find_if(c.params.begin(), c.params.end(),
+                                   [](const NamedTensor& t) { return t.name == "whiten.weight"; });
+  ASSERT_NE(whiten, c.params.end());
+  ASSERT_EQ(whiten->data.size(), 24u * 12);
+  double energy = 0;
+  for (size_t i = 0; i < 12 * 12; ++i) {
+    EXPECT_EQ(whiten->data[i], -whiten->data[i + 12 * 12]) << "filter " << i / 12 << " and its negative";
+    energy += double(whiten->data[i]) * whiten->data[i];
+  }
+  EXPECT_GT(energy, 1.0);  // whitening gains, not a small random initialisation
 }
 
 TEST_F(CliEndToEnd, SameSeedReproducesTheLossesAndAnotherSeedChangesThem) {

@@ -10,7 +10,6 @@
 
 #include "core/memory.hpp"
 #include "layers/activation.hpp"
-#include "layers/batch_norm.hpp"
 #include "stats/unit_counters.hpp"
 #include "test_support.hpp"
 
@@ -129,6 +128,17 @@ TEST(ForwardReference, InnerProductWithFusedActivation) {
   }
 }
 
+// The output scale multiplies W x + b before the fused activation: y = f(s (W x + b)).
+TEST(ForwardReference, InnerProductWithOutputScale) {
+  auto scaled = fc_layer(12);
+  scaled.output_scale = 1.f / 9;
+  const auto spec = make_model({16, 4, 4}, {scaled, activation_layer(ActivationFn::ELU, 1.f), fc_layer(5)});
+  Fixture f(spec, 3, false, 7);
+  Tensor fc = ref_inner_product(f.image_tensor(), f.param(0, 0), f.param(0, 1));
+  for (double& v : fc.data) v /= 9;
+  EXPECT_TRUE(all_near(f.forward_output(1), ref_activation(fc, Activation{ActivationFn::ELU, 1.f}), kRtol));
+}
+
 TEST(ForwardReference, InnerProductFromBlockedSpatialAndFlatInputs) {
   const auto spec = make_model({3, 6, 6}, {conv_layer(16, 3, 1, 1), fc_layer(10), fc_layer(5)});
   Fixture f(spec, 2, false, 6);
@@ -199,27 +209,46 @@ TEST(ForwardReference, BatchNormInferenceUsesRunningStatistics) {
   EXPECT_TRUE(all_near(t.outputs[1], expected, kRtol));
 }
 
-TEST(ForwardReference, BatchNormTrainingUsesBatchStatistics) {
-  const auto spec =
-      make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), batch_norm_layer(), fc_layer(5)});
-  Fixture f(spec, 3, true, 12);
-  const std::vector<float> mean_before = f.param(1, 2), var_before = f.param(1, 3);
-  const Trace t = run_traced(f, Pass{true, 0});
-  std::vector<double> mean, var;
-  ref_batch_statistics(t.inputs[1], mean, var);
-  const Tensor expected =
-      ref_batch_norm(t.inputs[1], mean, var, f.param(1, 0), f.param(1, 1), spec.layers[1].bn_eps);
+TEST(ForwardReference, BatchNormInferenceWithoutScale) {
+  auto bn = batch_norm_layer();
+  bn.bn_scale = false;
+  const auto spec = make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), bn, fc_layer(5)});
+  Fixture f(spec, 3, false, 13);
+  ASSERT_EQ(f.net.layer(1).params().size(), 3u);  // shift, running mean, running variance
+  const Trace t = run_traced(f, Pass{false, 0});
+  const Tensor expected = ref_batch_norm(t.inputs[1], as_double(f.param(1, 1)), as_double(f.param(1, 2)),
+                                         std::vector<float>(20, 1.f), f.param(1, 0), spec.layers[1].bn_eps);
   EXPECT_TRUE(all_near(t.outputs[1], expected, kRtol));
+}
 
-  // Running averages move by the momentum towards the batch mean and unbiased variance.
-  const double m = BatchNormLayer::kMomentum, per_channel = 3.0 * 6 * 6;
-  const std::vector<float> mean_after = f.param(1, 2), var_after = f.param(1, 3);
-  for (size_t c = 0; c < mean.size(); ++c) {
-    EXPECT_NEAR(mean_after[c], (1 - m) * mean_before[c] + m * mean[c], 1e-5) << "channel " << c;
-    EXPECT_NEAR(var_after[c],
-                (1 - m) * var_before[c] + m * var[c] * per_channel / (per_channel - 1),
-                1e-5 * (1 + var_after[c]))
-        << "channel " << c;
+// With and without a learnable scale, at PyTorch's default momentum and at airbench's.
+TEST(ForwardReference, BatchNormTrainingUsesBatchStatistics) {
+  for (const bool scale : {true, false}) {
+    SCOPED_TRACE(scale ? "with scale" : "without scale");
+    auto bn = batch_norm_layer();
+    bn.bn_scale = scale;
+    bn.bn_momentum = scale ? 0.1f : 0.4f;
+    bn.bn_eps = scale ? 1e-5f : 1e-12f;
+    const auto spec = make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), bn, fc_layer(5)});
+    Fixture f(spec, 3, true, 12);
+    const size_t shift = scale ? 1 : 0, run_mean = shift + 1, run_var = shift + 2;
+    const std::vector<float> gamma = scale ? f.param(1, 0) : std::vector<float>(20, 1.f);
+    const std::vector<float> mean_before = f.param(1, run_mean), var_before = f.param(1, run_var);
+    const Trace t = run_traced(f, Pass{true, 0});
+    std::vector<double> mean, var;
+    ref_batch_statistics(t.inputs[1], mean, var);
+    const Tensor expected = ref_batch_norm(t.inputs[1], mean, var, gamma, f.param(1, shift), bn.bn_eps);
+    EXPECT_TRUE(all_near(t.outputs[1], expected, kRtol));
+
+    // Running averages move by the momentum towards the batch mean and unbiased variance.
+    const double m = bn.bn_momentum, per_channel = 3.0 * 6 * 6;
+    const std::vector<float> mean_after = f.param(1, run_mean), var_after = f.param(1, run_var);
+    for (size_t c = 0; c < mean.size(); ++c) {
+      EXPECT_NEAR(mean_after[c], (1 - m) * mean_before[c] + m * mean[c], 1e-5) << "channel " << c;
+      EXPECT_NEAR(var_after[c], (1 - m) * var_before[c] + m * var[c] * per_channel / (per_channel - 1),
+                  1e-5 * (1 + var_after[c]))
+          << "channel " << c;
+    }
   }
 }
 

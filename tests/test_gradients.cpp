@@ -199,6 +199,35 @@ TEST(Gradients, InnerProductFromFlatInput) {
   expect_gradients_match(f, 8);
 }
 
+// The gradient of W x + b is s times the output's, for the weights and for the input.
+TEST(Gradients, InnerProductWithOutputScale) {
+  auto hidden = fc_layer(12), logits = fc_layer(kClasses, false);
+  hidden.output_scale = 0.5f;
+  logits.output_scale = 1.f / 9;
+  BatchLoss f(make_model(kInput, {conv_layer(6, 3, 1, 1), hidden, activation_layer(ActivationFn::Tanh), logits}),
+              kBatch, 0.f, 20);
+  expect_gradients_match(f, 5);  // conv0 2, hidden 2, logits' weights
+}
+
+// A frozen layer's weights get no gradient buffer (so no optimiser step); its bias still learns.
+// As the first layer it computes no input gradient either; in the middle it passes one back.
+// tanh, not ReLU: a bias moves every unit of its channel, too many of which would cross a kink.
+TEST(Gradients, FrozenConvolutionTrainsOnlyItsBias) {
+  auto whiten = conv_layer(24, 2);
+  whiten.frozen = true;
+  whiten.init = ConvInit::PatchWhitening;
+  BatchLoss first(make_model(kInput, {whiten, activation_layer(ActivationFn::Tanh), fc_layer(kClasses)}),
+                  kBatch, 0.f, 21);
+  EXPECT_FALSE(first.net().layer(0).params()[0]->trainable());
+  expect_gradients_match(first, 3);  // its bias, fc 2
+
+  auto frozen = conv_layer(8, 3, 1, 1);
+  frozen.frozen = true;
+  BatchLoss middle(network_around({frozen, activation_layer(ActivationFn::Tanh)}), kBatch, 0.f, 22);
+  EXPECT_FALSE(middle.net().layer(1).params()[0]->trainable());
+  expect_gradients_match(middle, 5);  // conv0 2, its bias, fc 2
+}
+
 // ---- Activations: standalone (in place) and fused as post-ops ----------------------------------
 
 TEST(Gradients, ActivationsAfterPooling) {
@@ -253,6 +282,13 @@ TEST(Gradients, LocalResponseNormalization) {
 TEST(Gradients, BatchNormTrainingThroughBatchStatistics) {
   BatchLoss f(network_around({batch_norm_layer()}), kBatch, 0.f, 13, Pass{true, 1});
   expect_gradients_match(f, 6);  // conv0 2, scale, shift, fc 2 (running stats are not trainable)
+}
+
+TEST(Gradients, BatchNormWithoutScale) {
+  auto bn = batch_norm_layer();
+  bn.bn_scale = false;
+  BatchLoss f(network_around({bn, activation_layer(ActivationFn::ReLU)}), kBatch, 0.f, 19, Pass{true, 1});
+  expect_gradients_match(f, 5);  // conv0 2, shift, fc 2
 }
 
 TEST(Gradients, DropoutWithAFixedStep) {

@@ -100,6 +100,22 @@ TEST(Initialization, InitStdReplacesTheDefaultPerLayer) {
   EXPECT_GT(logits.max_abs, 0.05);
 }
 
+// As PyTorch's dirac_ on w[:in_channels]: filter o < 3 passes channel o through unchanged (a 1 at
+// the kernel centre); the other 61 filters keep the random initialisation.
+TEST(Initialization, DiracMakesTheFirstFiltersIdentities) {
+  Initialised dirac(kRelu, R"(, "init": "dirac", "init_std": 0.01)");
+  const std::vector<float> w = dirac.values("conv1.weight");  // 64 x 3 x 5 x 5
+  for (int o = 0; o < 3; ++o)
+    for (int c = 0; c < 3; ++c)
+      for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 5; ++x)
+          EXPECT_EQ(w[((o * 3 + c) * 5 + y) * 5 + x], o == c && y == 2 && x == 2 ? 1.f : 0.f)
+              << "filter " << o << " channel " << c << " at " << y << "," << x;
+  double sum2 = 0;
+  for (size_t i = 3 * 75; i < w.size(); ++i) sum2 += double(w[i]) * w[i];
+  EXPECT_NEAR(std::sqrt(sum2 / double(w.size() - 3 * 75)), 0.01, 4 * 0.01 / std::sqrt(2 * 61 * 75.0));
+}
+
 TEST(Initialization, BiasesStartAtZeroAndValuesDependOnlyOnTheSeed) {
   Initialised a(kRelu), b(kRelu), c(kRelu, "", "", 2);
   for (float x : a.values("conv1.bias")) EXPECT_EQ(x, 0.f);

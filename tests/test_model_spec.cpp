@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "model/model_spec.hpp"
+#include "net/layer_table.hpp"
 
 namespace relunet {
 namespace {
@@ -45,6 +47,7 @@ void expect_same_spec(const ModelSpec& a, const ModelSpec& b) {
   EXPECT_EQ(a.name, b.name);
   EXPECT_EQ(a.input, b.input);
   EXPECT_EQ(a.classes, b.classes);
+  EXPECT_EQ(a.recipe, b.recipe);
   ASSERT_EQ(a.layers.size(), b.layers.size());
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerSpec &x = a.layers[i], &y = b.layers[i];
@@ -67,6 +70,11 @@ void expect_same_spec(const ModelSpec& a, const ModelSpec& b) {
     EXPECT_EQ(x.lrn_k, y.lrn_k);
     EXPECT_EQ(x.dropout, y.dropout);
     EXPECT_EQ(x.bn_eps, y.bn_eps);
+    EXPECT_EQ(x.bn_momentum, y.bn_momentum);
+    EXPECT_EQ(x.bn_scale, y.bn_scale);
+    EXPECT_EQ(x.init, y.init);
+    EXPECT_EQ(x.frozen, y.frozen);
+    EXPECT_EQ(x.output_scale, y.output_scale);
     EXPECT_EQ(x.in, y.in);
     EXPECT_EQ(x.out, y.out);
     EXPECT_EQ(x.macs, y.macs);
@@ -81,11 +89,12 @@ const char* kEveryLayerType = R"(
   {"type": "lrn", "size": 3, "alpha": 0.001, "beta": 0.5, "k": 1.5},
   {"type": "avgpool", "kernel": 2, "stride": 1},
   {"type": "batchnorm", "eps": 0.001},
-  {"type": "conv", "filters": 4, "kernel": 1, "init_std": 0.0001},
+  {"type": "conv", "filters": 4, "kernel": 1, "init_std": 0.0001, "init": "dirac", "frozen": true},
+  {"type": "batchnorm", "scale": false, "momentum": 0.4, "eps": 1e-12},
   {"type": "elu", "alpha": 0.5},
   {"type": "maxpool", "kernel": 2, "pad": 1},
   {"type": "flatten", "name": "flat"},
-  {"type": "fc", "units": 12, "bias": false, "init_std": 0.01},
+  {"type": "fc", "units": 12, "bias": false, "init_std": 0.01, "scale": 0.5},
   {"type": "tanh", "name": "squash"},
   {"type": "dropout", "p": 0.25},
   {"type": "fc", "units": 10},
@@ -94,7 +103,7 @@ const char* kEveryLayerType = R"(
 )";
 
 TEST(ModelSpec, EveryShippedModelParses) {
-  for (const char* name : {"tiny", "alexnet-cifar", "alexnet-cifar-bn", "alexnet"}) {
+  for (const char* name : {"tiny", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"}) {
     SCOPED_TRACE(name);
     const ModelSpec spec = load_model(name, kModelsDir);
     EXPECT_EQ(spec.name, name);
@@ -264,7 +273,7 @@ TEST(ModelSpec, EveryLayerTypeParsesWithItsShapes) {
 
 TEST(ModelSpec, ToJsonRoundTrips) {
   std::vector<ModelSpec> specs = {parse_model(model_text(kEveryLayerType), "all.json")};
-  for (const char* name : {"tiny", "alexnet-cifar", "alexnet-cifar-bn", "alexnet"})
+  for (const char* name : {"tiny", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"})
     specs.push_back(load_model(name, kModelsDir));
   for (const ModelSpec& spec : specs) {
     SCOPED_TRACE(spec.name);
@@ -281,6 +290,64 @@ TEST(ModelSpec, ToJsonRoundTrips) {
   EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("slope":0.2)"));
   EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("init_std":0.0001)"));
   EXPECT_THAT(tiny, Not(HasSubstr("init_std")));  // only a layer that sets it carries it
+}
+
+TEST(ModelSpec, AlexNetCifarFastIsTheAirbenchGeometryWithItsRecipe) {
+  const ModelSpec spec = load_model("alexnet-cifar-fast", kModelsDir);
+  const LayerSpec& whiten = spec.layers.front();
+  EXPECT_EQ(whiten.init, ConvInit::PatchWhitening);
+  EXPECT_TRUE(whiten.frozen);
+  EXPECT_EQ(whiten.out, (Shape{24, 31, 31}));
+  EXPECT_EQ(layer_named(spec, "conv3b").out, (Shape{256, 3, 3}));
+  int norms = 0;
+  for (const LayerSpec& layer : spec.layers)
+    if (layer.kind == LayerKind::BatchNorm) {
+      ++norms;
+      EXPECT_FALSE(layer.bn_scale);
+      EXPECT_FLOAT_EQ(layer.bn_momentum, 0.4f);
+    }
+  EXPECT_EQ(norms, 6);
+  EXPECT_NEAR(spec.layers.back().output_scale, 1.0 / 9, 1e-6);
+  // airbench94: about 1.97 M parameters and 0.236 GFLOP (~118 M multiply-adds) per image forward
+  // (whitening 24x12 on 31x31, then the three blocks); this counts the same layers.
+  EXPECT_NEAR(double(total_params(spec)), 1.97e6, 0.01e6);
+  const auto recipe = std::find(spec.recipe.begin(), spec.recipe.end(), std::pair<std::string, std::string>{"lr", "1.5"});
+  EXPECT_NE(recipe, spec.recipe.end());
+}
+
+TEST(ModelSpec, NewLayerFieldsAndRecipeParse) {
+  const ModelSpec spec = parse_model(model_text(R"({"type": "conv", "filters": 24, "kernel": 2, "init": "patch-whitening", "frozen": true},
+                                                   {"type": "fc", "units": 10, "scale": 0.25})",
+                                                R"("recipe": {"lr": 0.5, "nesterov": true, "schedule": "triangle"}, )"),
+                                     "r.json");
+  EXPECT_EQ(spec.layers[0].init, ConvInit::PatchWhitening);
+  EXPECT_FLOAT_EQ(spec.layers[1].output_scale, 0.25f);
+  using Option = std::pair<std::string, std::string>;
+  EXPECT_EQ(spec.recipe, (std::vector<Option>{{"lr", "0.5"}, {"nesterov", "true"}, {"schedule", "triangle"}}));
+}
+
+TEST(ModelSpec, NewFieldsRejectBadValues) {
+  EXPECT_THAT(parse_error(model_text(R"({"type": "conv", "filters": 4, "kernel": 3, "init": "orthogonal"}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 1 (\"conv1\"): field \"init\": unknown initialisation \"orthogonal\""));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "conv", "filters": 20, "kernel": 2, "init": "patch-whitening"}, {"type": "fc", "units": 10})")),
+              HasSubstr("field \"filters\": a patch-whitening layer has 2 x channels x kernel^2 = 24 filters"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "conv", "filters": 4, "kernel": 1}, {"type": "conv", "filters": 8, "kernel": 1, "init": "patch-whitening"}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 2 (\"conv2\"): field \"init\": \"patch-whitening\" applies only to the first layer"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "conv", "filters": 6, "kernel": 3, "groups": 3, "init": "dirac"}, {"type": "fc", "units": 10})")),
+              HasSubstr("field \"init\": \"dirac\" needs groups 1"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 4}, {"type": "batchnorm", "momentum": 0}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 2 (\"bn1\"): field \"momentum\": must be in (0, 1]"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 4}, {"type": "batchnorm", "scale": 1}, {"type": "fc", "units": 10})")),
+              HasSubstr("field \"scale\": must be true or false"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10, "scale": -1})")),
+              HasSubstr("layer 1 (\"fc1\"): field \"scale\": must be a positive number"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10, "frozen": true})")), HasSubstr("field \"frozen\""));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10})", R"("recipe": [1], )")),
+              HasSubstr("field \"recipe\": must be an object"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10})", R"("recipe": {"lr": [1]}, )")),
+              HasSubstr("field \"recipe\": the value of \"lr\" must be a string, number or boolean"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10})", R"("recipe": {"--lr": 1}, )")),
+              HasSubstr("without \"--\""));
 }
 
 TEST(ModelSpec, OverrideActivationChangesOnlyActivations) {

@@ -14,28 +14,40 @@ namespace {
 struct OneParam {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   Param p;
-  explicit OneParam(bool decay) {
+  explicit OneParam(ParamGroup group) {
     p.name = "w";
     p.dims = {4};
     p.value = dnnl::memory(plain_desc(p.dims), engine);
     p.grad = dnnl::memory(plain_desc(p.dims), engine);
-    p.decay = decay;
+    p.group = group;
     const float w[4] = {1.f, -2.f, 0.5f, 3.f}, g[4] = {0.1f, 0.2f, -0.3f, 0.f};
     std::memcpy(data_of(p.value), w, sizeof w);
     std::memcpy(data_of(p.grad), g, sizeof g);
   }
 };
 
+SgdOptions sgd_options(float momentum, bool nesterov, float weight_decay, DecayMode mode) {
+  SgdOptions o;
+  o.momentum = momentum;
+  o.nesterov = nesterov;
+  o.weight_decay = weight_decay;
+  o.decay_mode = mode;
+  return o;
+}
+
 // Two steps with the same gradient, computed naively in double.
-void expect_two_steps(SgdOptions opts, bool decay) {
-  OneParam one(decay);
+void expect_two_steps(SgdOptions opts, ParamGroup group) {
+  OneParam one(group);
   std::vector<double> w(data_of(one.p.value), data_of(one.p.value) + 4), v(4, 0.0);
   const std::vector<double> g(data_of(one.p.grad), data_of(one.p.grad) + 4);
   Sgd sgd({&one.p}, opts);
   const float lrs[2] = {0.1f, 0.05f};
-  for (float lr : lrs) {
-    sgd.step(lr);
-    const double wd = decay ? opts.weight_decay : 0.0;
+  const GroupOptions settings = group == ParamGroup::Weight ? GroupOptions{1.f, opts.weight_decay}
+                                : group == ParamGroup::Bias ? opts.bias
+                                                            : opts.norm;
+  for (float schedule_lr : lrs) {
+    sgd.step(schedule_lr);
+    const double wd = settings.decay, lr = double(schedule_lr) * settings.lr_scale;
     for (int i = 0; i < 4; ++i) {
       const double grad = g[i] + (opts.decay_mode == DecayMode::L2 ? wd * w[i] : 0.0);
       v[i] = opts.momentum * v[i] + grad;
@@ -43,15 +55,29 @@ void expect_two_steps(SgdOptions opts, bool decay) {
       w[i] = shrink * w[i] - lr * (opts.nesterov ? grad + opts.momentum * v[i] : v[i]);
     }
   }
-  for (int i = 0; i < 4; ++i) EXPECT_NEAR(data_of(one.p.value)[i], w[i], 1e-6) << "element " << i;
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(data_of(one.p.value)[i], w[i], 2e-6 * (1 + std::fabs(w[i]))) << "element " << i;
 }
 
-TEST(Optim, SgdMomentumL2) { expect_two_steps({0.9f, false, 0.01f, DecayMode::L2}, true); }
-TEST(Optim, SgdNesterovDecoupled) { expect_two_steps({0.9f, true, 0.01f, DecayMode::Decoupled}, true); }
-TEST(Optim, SgdNoDecayOnBiases) { expect_two_steps({0.5f, false, 0.5f, DecayMode::L2}, false); }
+TEST(Optim, SgdMomentumL2) { expect_two_steps(sgd_options(0.9f, false, 0.01f, DecayMode::L2), ParamGroup::Weight); }
+TEST(Optim, SgdNesterovDecoupled) {
+  expect_two_steps(sgd_options(0.9f, true, 0.01f, DecayMode::Decoupled), ParamGroup::Weight);
+}
+TEST(Optim, SgdNoDecayOnBiasesOrNormsByDefault) {
+  expect_two_steps(sgd_options(0.5f, false, 0.5f, DecayMode::L2), ParamGroup::Bias);
+  expect_two_steps(sgd_options(0.5f, false, 0.5f, DecayMode::L2), ParamGroup::Norm);
+}
+// airbench's batch-norm shifts: 64x the lr with the same absolute decay (decay / 64).
+TEST(Optim, SgdGroupLearningRateScaleAndDecay) {
+  SgdOptions opts = sgd_options(0.85f, true, 0.01f, DecayMode::L2);
+  opts.norm = {64.f, 0.01f / 64};
+  opts.bias = {2.f, 0.003f};
+  expect_two_steps(opts, ParamGroup::Norm);
+  expect_two_steps(opts, ParamGroup::Bias);
+  expect_two_steps(opts, ParamGroup::Weight);
+}
 
 TEST(Optim, SgdSkipsNonTrainable) {
-  OneParam one(true);
+  OneParam one(ParamGroup::Weight);
   one.p.grad = dnnl::memory();
   Sgd sgd({&one.p}, {});
   EXPECT_TRUE(sgd.params().empty());
@@ -68,6 +94,22 @@ TEST(Optim, OneCycleWarmsUpThenAnneals) {
   EXPECT_GT(s.at(150), s.at(0));
   EXPECT_NEAR(s.at(1000), 0.4f * o.final, 1e-6);
   EXPECT_NEAR(s.at(650), 0.5 * (0.4 + 0.4 * o.final), 1e-4);  // half-way down the cosine
+}
+
+// airbench94's schedule: linear 0.2 -> 1 at 23% of the steps -> linear to 0.07 (multiples of lr).
+TEST(Optim, TriangleIsLinearBothWays) {
+  ScheduleOptions o;
+  o.kind = ScheduleKind::Triangle;
+  o.lr = 2.f;
+  o.warmup = 0.2f;
+  o.div = 5.f;
+  o.final = 0.1f;
+  LrSchedule s(o, 1000, 100);
+  EXPECT_NEAR(s.at(0), 0.4, 1e-6);
+  EXPECT_NEAR(s.at(100), 0.4 + 0.5 * 1.6, 1e-5);  // half-way up
+  EXPECT_NEAR(s.at(200), 2.0, 1e-6);
+  EXPECT_NEAR(s.at(600), 2.0 + 0.5 * (0.2 - 2.0), 1e-5);  // half-way down, a straight line
+  EXPECT_NEAR(s.at(1000), 0.2, 1e-6);
 }
 
 TEST(Optim, StepAndConstantAndCosine) {

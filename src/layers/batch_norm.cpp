@@ -9,7 +9,8 @@ using dnnl::prop_kind;
 
 dnnl::memory::desc BatchNormLayer::setup(const dnnl::memory::desc& src, const SetupOptions& opts) {
   batch_ = src.dims()[0];
-  const auto affine = normalization_flags::use_scale | normalization_flags::use_shift;
+  const auto affine = spec_.bn_scale ? normalization_flags::use_scale | normalization_flags::use_shift
+                                     : normalization_flags::use_shift;
   infer_pd_ = {{prop_kind::forward_inference, src, spec_.bn_eps,
                 affine | normalization_flags::use_global_stats},
                opts.engine};
@@ -24,8 +25,9 @@ dnnl::memory::desc BatchNormLayer::setup(const dnnl::memory::desc& src, const Se
     p.value = dnnl::memory(plain_desc(p.dims), opts.engine);
     if (trainable && opts.backward) p.grad = dnnl::memory(plain_desc(p.dims), opts.engine);
     p.init = init;
+    p.group = ParamGroup::Norm;
   };
-  make(scale_, ".scale", Param::Init::Ones, true);
+  if (spec_.bn_scale) make(scale_, ".scale", Param::Init::Ones, true);
   make(shift_, ".shift", Param::Init::Zeros, true);
   make(running_mean_, ".running_mean", Param::Init::Zeros, false);
   make(running_var_, ".running_var", Param::Init::Ones, false);
@@ -38,8 +40,8 @@ void BatchNormLayer::bind(const LayerBuffers& b) {
                  {DNNL_ARG_DST, b.dst},
                  {DNNL_ARG_MEAN, running_mean_.value},
                  {DNNL_ARG_VARIANCE, running_var_.value},
-                 {DNNL_ARG_SCALE, scale_.value},
                  {DNNL_ARG_SHIFT, shift_.value}};
+  if (spec_.bn_scale) infer_args_[DNNL_ARG_SCALE] = scale_.value;
   if (!b.diff_dst) return;
   const auto& engine = b.src.get_engine();
   batch_mean_ = dnnl::memory(train_pd_.mean_desc(), engine);
@@ -53,10 +55,12 @@ void BatchNormLayer::bind(const LayerBuffers& b) {
                {DNNL_ARG_MEAN, batch_mean_},
                {DNNL_ARG_VARIANCE, batch_var_},
                {DNNL_ARG_DIFF_DST, b.diff_dst},
-               {DNNL_ARG_SCALE, scale_.value},
                {DNNL_ARG_SHIFT, shift_.value},  // oneDNN 2.6 requires it with use_shift
-               {DNNL_ARG_DIFF_SCALE, scale_.grad},
                {DNNL_ARG_DIFF_SHIFT, shift_.grad}};
+  if (spec_.bn_scale) {
+    bwd_args_[DNNL_ARG_SCALE] = scale_.value;
+    bwd_args_[DNNL_ARG_DIFF_SCALE] = scale_.grad;
+  }
   // The first layer needs no input gradient, but oneDNN always computes one: give it scratch.
   bwd_args_[DNNL_ARG_DIFF_SRC] = b.diff_src ? b.diff_src : dnnl::memory(b.src.get_desc(), engine);
 }
@@ -79,15 +83,17 @@ void BatchNormLayer::update_running_stats() {
   const float* var = data_of(batch_var_);
   float* run_mean = data_of(running_mean_.value);
   float* run_var = data_of(running_var_.value);
+  const float momentum = spec_.bn_momentum;
   for (int64_t c = 0; c < channels; ++c) {
-    run_mean[c] += kMomentum * (mean[c] - run_mean[c]);
-    run_var[c] += kMomentum * (var[c] * unbias - run_var[c]);
+    run_mean[c] += momentum * (mean[c] - run_mean[c]);
+    run_var[c] += momentum * (var[c] * unbias - run_var[c]);
   }
 }
 
 void BatchNormLayer::backward(dnnl::stream& stream) { bwd_.execute(stream, bwd_args_); }
 
 std::vector<Param*> BatchNormLayer::params() {
+  if (!spec_.bn_scale) return {&shift_, &running_mean_, &running_var_};
   return {&scale_, &shift_, &running_mean_, &running_var_};
 }
 

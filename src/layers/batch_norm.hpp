@@ -1,6 +1,8 @@
-// batch_norm.hpp — batch normalisation per channel: y = gamma * (x - mean) / sqrt(var + eps) + beta.
-// Training uses the batch's statistics and updates running averages (momentum 0.1, unbiased
-// variance, as PyTorch); inference uses the running averages. Shapes: y has x's shape and layout.
+// batch_norm.hpp — batch normalisation per channel: y = gamma * (x - mean) / sqrt(var + eps) + beta,
+// or without a learnable scale (the model file's "scale": false) y = (x - mean) / sqrt(var + eps) + beta.
+// Training uses the batch's statistics and updates running averages (running += momentum *
+// (batch - running), unbiased variance, as PyTorch); inference uses the running averages.
+// Shapes: y has x's shape and layout.
 #pragma once
 
 #include <unordered_map>
@@ -21,8 +23,6 @@ class BatchNormLayer final : public Layer {
   std::string forward_implementation() const override {
     return (train_pd_ ? train_pd_ : infer_pd_).impl_info_str();
   }
-
-  static constexpr float kMomentum = 0.1f;
 
  private:
   void update_running_stats();

@@ -16,6 +16,10 @@
 
 namespace relunet {
 
+// Which optimiser settings a parameter takes (SgdOptions): conv and fc weights, conv and fc
+// biases, batch-norm scales and shifts.
+enum class ParamGroup { Weight, Bias, Norm };
+
 // A learnable (or persistent) tensor, stored in the layout its primitive prefers.
 struct Param {
   enum class Init { Weights, Zeros, Ones };
@@ -24,7 +28,7 @@ struct Param {
   dnnl::memory value, grad;   // same layout; grad is empty for non-trainable tensors
   Init init = Init::Zeros;
   int64_t fan_in = 0, fan_out = 0;  // for weight initialisation
-  bool decay = false;         // weight decay applies (weights only, not biases or norms)
+  ParamGroup group = ParamGroup::Weight;
   bool trainable() const { return static_cast<bool>(grad); }
 };
 

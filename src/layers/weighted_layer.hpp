@@ -1,5 +1,6 @@
-// weighted_layer.hpp — what convolution and inner product share: y = f(W * x + b), with f an
-// optional activation fused as a oneDNN post-op. Subclasses supply only their primitive
+// weighted_layer.hpp — what convolution and inner product share: y = f(s (W * x + b)), with f an
+// optional activation fused as a oneDNN post-op and s the spec's output scale (1 but for an fc
+// "scale"), a linear post-op before it. Frozen weights (the spec's "frozen") get no gradient. Subclasses supply only their primitive
 // descriptors and weight shape; parameters, layouts and execution live here once.
 #pragma once
 
@@ -45,8 +46,8 @@ class WeightedLayer : public Layer {
   // Each a no-op unless a backward primitive wants another layout than the forward chose.
   Relayout src_in_, diff_src_out_, bwd_src_in_, bwd_w_diff_dst_in_, diff_weights_out_,
       diff_bias_out_, bwd_d_diff_dst_in_, bwd_d_weights_in_;
-  dnnl::primitive fwd_, bwd_data_, bwd_weights_;
-  std::unordered_map<int, dnnl::memory> fwd_args_, bwd_data_args_, bwd_weights_args_;
+  dnnl::primitive fwd_, bwd_data_, bwd_weights_, scale_diff_;
+  std::unordered_map<int, dnnl::memory> fwd_args_, bwd_data_args_, bwd_weights_args_, scale_diff_args_;
 };
 
 }  // namespace relunet

@@ -6,15 +6,17 @@
 //     "description": "free text",              optional, ignored
 //     "input": {"channels": 3, "height": 32, "width": 32},
 //     "classes": 10,
+//     "recipe": {"lr": 1.5, ...},              optional: train options by flag name
 //     "layers": [ {"type": ..., fields...}, ... ]
 //   }
 // Layer types and their fields (default after '='; no default means required):
-//   conv       filters, kernel, stride=1, pad=0, groups=1, bias=true, init_std (optional)
+//   conv       filters, kernel, stride=1, pad=0, groups=1, bias=true, init_std (optional),
+//              init=random (random | dirac | patch-whitening), frozen=false
 //   maxpool    kernel, stride=kernel, pad=0          (pad < kernel)
 //   avgpool    kernel, stride=kernel, pad=0          (pad < kernel)
-//   fc         units, bias=true, init_std (optional) (a spatial input is flattened implicitly)
+//   fc         units, bias=true, init_std (optional), scale=1 (a spatial input is flattened implicitly)
 //   lrn        size=5, alpha=1e-4, beta=0.75, k=2    (across channels; size odd)
-//   batchnorm  eps=1e-5
+//   batchnorm  eps=1e-5, momentum=0.1, scale=true
 //   dropout    p=0.5                                 (0 <= p < 1)
 //   flatten
 //   relu, tanh, sigmoid; leaky-relu slope=0.01; elu alpha=1.0
@@ -208,6 +210,30 @@ std::optional<LayerSpec> layer_of_type(const std::string& type) {
   return layer;
 }
 
+ConvInit conv_init(FieldReader& fields) {
+  const std::optional<std::string> text = fields.text("init");
+  if (!text) return ConvInit::Random;
+  for (ConvInit init : {ConvInit::Random, ConvInit::Dirac, ConvInit::PatchWhitening})
+    if (*text == to_string(init)) return init;
+  fields.fail("init", "unknown initialisation \"" + *text + "\"; valid: random, dirac, patch-whitening");
+}
+
+// The recipe's values as the command line spells them: strings as they are, numbers in JSON's
+// shortest form, booleans "true"/"false".
+std::vector<std::pair<std::string, std::string>> read_recipe(const json& recipe, const FieldReader& top) {
+  if (!recipe.is_object()) top.fail("recipe", "must be an object of train options by flag name");
+  std::vector<std::pair<std::string, std::string>> options;
+  for (const auto& item : recipe.items()) {
+    const json& v = item.value();
+    if (item.key().empty() || item.key()[0] == '-')
+      top.fail("recipe", "option names are flag names without \"--\" (got \"" + item.key() + "\")");
+    if (!(v.is_string() || v.is_number() || v.is_boolean()))
+      top.fail("recipe", "the value of \"" + item.key() + "\" must be a string, number or boolean");
+    options.emplace_back(item.key(), v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return options;
+}
+
 void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
   switch (layer.kind) {
     case LayerKind::Conv:
@@ -218,6 +244,8 @@ void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
       layer.groups = fields.integer("groups", 1);
       layer.bias = fields.boolean("bias", true);
       layer.init_std = fields.number("init_std", 0.f);
+      layer.init = conv_init(fields);
+      layer.frozen = fields.boolean("frozen", false);
       break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool:
@@ -229,6 +257,7 @@ void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
       layer.outputs = fields.integer("units");
       layer.bias = fields.boolean("bias", true);
       layer.init_std = fields.number("init_std", 0.f);
+      layer.output_scale = fields.number("scale", 1.f);
       break;
     case LayerKind::Activation:
       if (const char* field = detail::activation_param_field(layer.act.fn))
@@ -242,7 +271,11 @@ void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
       layer.lrn_k = fields.number("k", defaults.lrn_k);
       break;
     }
-    case LayerKind::BatchNorm: layer.bn_eps = fields.number("eps", LayerSpec().bn_eps); break;
+    case LayerKind::BatchNorm:
+      layer.bn_eps = fields.number("eps", LayerSpec().bn_eps);
+      layer.bn_momentum = fields.number("momentum", LayerSpec().bn_momentum);
+      layer.bn_scale = fields.boolean("scale", true);
+      break;
     case LayerKind::Dropout: layer.dropout = fields.number("p", LayerSpec().dropout); break;
     case LayerKind::Flatten: break;
   }
@@ -284,6 +317,7 @@ ModelSpec read_model(const json& document) {
   if (spec.input.c != 3) input.fail("channels", "must be 3, got " + std::to_string(spec.input.c) + ": images are RGB");
 
   spec.classes = top.integer("classes");
+  if (const json* recipe = top.find("recipe")) spec.recipe = read_recipe(*recipe, top);
   const json& layers = top.required("layers");
   top.finish("the top level");
   if (!layers.is_array() || layers.empty()) top.fail("layers", "must be a non-empty array of layer objects");
@@ -314,6 +348,8 @@ ordered_json layer_json(const LayerSpec& layer) {
       j["groups"] = layer.groups;
       j["bias"] = layer.bias;
       if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
+      j["init"] = to_string(layer.init);
+      j["frozen"] = layer.frozen;
       break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool:
@@ -325,6 +361,7 @@ ordered_json layer_json(const LayerSpec& layer) {
       j["units"] = layer.outputs;
       j["bias"] = layer.bias;
       if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
+      j["scale"] = json_number(layer.output_scale);
       break;
     case LayerKind::Activation:
       if (const char* field = detail::activation_param_field(layer.act.fn)) j[field] = json_number(layer.act.alpha);
@@ -335,7 +372,11 @@ ordered_json layer_json(const LayerSpec& layer) {
       j["beta"] = json_number(layer.lrn_beta);
       j["k"] = json_number(layer.lrn_k);
       break;
-    case LayerKind::BatchNorm: j["eps"] = json_number(layer.bn_eps); break;
+    case LayerKind::BatchNorm:
+      j["eps"] = json_number(layer.bn_eps);
+      j["momentum"] = json_number(layer.bn_momentum);
+      j["scale"] = layer.bn_scale;
+      break;
     case LayerKind::Dropout: j["p"] = json_number(layer.dropout); break;
     case LayerKind::Flatten: break;
   }
@@ -378,7 +419,13 @@ ModelSpec parse_model(const std::string& json_text, const std::string& origin) {
 std::string to_json(const ModelSpec& spec) {
   const ordered_json input = {{"channels", spec.input.c}, {"height", spec.input.h}, {"width", spec.input.w}};
   std::string text = "{\n  \"name\": " + dump(spec.name) + ",\n  \"input\": " + dump(input) +
-                     ",\n  \"classes\": " + std::to_string(spec.classes) + ",\n  \"layers\": [\n";
+                     ",\n  \"classes\": " + std::to_string(spec.classes) + ",\n";
+  if (!spec.recipe.empty()) {
+    ordered_json recipe = ordered_json::object();
+    for (const auto& [flag, value] : spec.recipe) recipe[flag] = value;
+    text += "  \"recipe\": " + dump(recipe) + ",\n";
+  }
+  text += "  \"layers\": [\n";
   for (size_t i = 0; i < spec.layers.size(); ++i)
     text += "    " + dump(layer_json(spec.layers[i])) + (i + 1 < spec.layers.size() ? ",\n" : "\n");
   return text + "  ]\n}\n";

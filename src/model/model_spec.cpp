@@ -136,6 +136,20 @@ void check_init_std(const LayerSpec& layer) {
   check_float(layer.init_std, layer.init_std >= 0.f, "init_std", "a number >= 0 (0: the fan-based default)");
 }
 
+// Dirac and patch-whitening weights are per-channel constructions: no groups.
+void check_conv_init(const LayerSpec& layer, const Shape& in, bool first_layer) {
+  if (layer.init == ConvInit::Random) return;
+  if (layer.groups != 1) fail_field("init", "\"" + to_string(layer.init) + "\" needs groups 1");
+  if (layer.init != ConvInit::PatchWhitening) return;
+  if (!first_layer)
+    fail_field("init", "\"patch-whitening\" applies only to the first layer, which sees the images");
+  const int64_t patch = in.c * layer.kernel * layer.kernel;
+  if (layer.outputs != 2 * patch)
+    fail_field("filters", "a patch-whitening layer has 2 x channels x kernel^2 = " + std::to_string(2 * patch) +
+                              " filters (each eigenvector of the patch covariance with both signs), got " +
+                              std::to_string(layer.outputs));
+}
+
 void fit_pool(LayerSpec& layer, const Shape& in) {
   layer.out = window_output(layer, in, in.c);
   if (layer.pad >= layer.kernel)  // a window could then see padding only
@@ -164,7 +178,7 @@ void check_lrn(const LayerSpec& layer) {
 }
 
 // Validates one layer's hyper-parameters against its input shape and fills out, macs, param_count.
-void fit_layer(LayerSpec& layer, const Shape& in) {
+void fit_layer(LayerSpec& layer, const Shape& in, bool first_layer) {
   layer.in = in;
   layer.out = in;
   layer.macs = 0;
@@ -173,18 +187,21 @@ void fit_layer(LayerSpec& layer, const Shape& in) {
     case LayerKind::Conv:
       fit_conv(layer, in);
       check_init_std(layer);
+      check_conv_init(layer, in, first_layer);
       break;
     case LayerKind::MaxPool:
     case LayerKind::AvgPool: fit_pool(layer, in); break;
     case LayerKind::FullyConnected:
       fit_fully_connected(layer, in);
       check_init_std(layer);
+      check_float(layer.output_scale, layer.output_scale > 0.f, "scale", "a positive number");
       break;
     case LayerKind::Activation: check_activation(layer); break;
     case LayerKind::LRN: check_lrn(layer); break;
     case LayerKind::BatchNorm:
       check_float(layer.bn_eps, layer.bn_eps > 0.f, "eps", "a positive number");
-      layer.param_count = 2 * in.c;  // scale and shift per channel
+      check_float(layer.bn_momentum, layer.bn_momentum > 0.f && layer.bn_momentum <= 1.f, "momentum", "in (0, 1]");
+      layer.param_count = (layer.bn_scale ? 2 : 1) * in.c;  // (scale and) shift per channel
       break;
     case LayerKind::Dropout:
       check_float(layer.dropout, layer.dropout >= 0.f && layer.dropout < 1.f, "p", "in [0, 1)");
@@ -239,6 +256,15 @@ std::string to_string(LayerKind kind) {
   throw std::invalid_argument("invalid LayerKind value " + std::to_string(static_cast<int>(kind)));
 }
 
+std::string to_string(ConvInit init) {
+  switch (init) {
+    case ConvInit::Random: return "random";
+    case ConvInit::Dirac: return "dirac";
+    case ConvInit::PatchWhitening: return "patch-whitening";
+  }
+  throw std::invalid_argument("invalid ConvInit value " + std::to_string(static_cast<int>(init)));
+}
+
 void override_activation(ModelSpec& spec, const Activation& act) {
   for (LayerSpec& layer : spec.layers)
     if (layer.kind == LayerKind::Activation) layer.act = act;
@@ -261,7 +287,7 @@ void infer_shapes(ModelSpec& spec) {
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     LayerSpec& layer = spec.layers[i];
     try {
-      fit_layer(layer, shape);
+      fit_layer(layer, shape, i == 0);
       // Activations work in place and differentiate from their output, which a second
       // activation in place would overwrite.
       if (layer.kind == LayerKind::Activation && producer && producer->kind == LayerKind::Activation)

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace relunet {
@@ -12,6 +13,12 @@ namespace relunet {
 enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten };
 
 enum class ActivationFn { ReLU, LeakyReLU, Tanh, Sigmoid, ELU };
+
+// How a conv layer's weights start (the model file's "init"): the fan-based random default;
+// "dirac", the random default with the first min(filters, inputs) filters replaced by the
+// identity (a 1 at the kernel centre of their own channel); "patch-whitening", computed from
+// training images when a run starts (net/patch_whitening.hpp).
+enum class ConvInit { Random, Dirac, PatchWhitening };
 
 struct Activation {
   ActivationFn fn = ActivationFn::ReLU;
@@ -23,6 +30,7 @@ struct Activation {
 Activation parse_activation(const std::string& text);
 std::string to_string(const Activation& act);  // inverse of parse_activation
 std::string to_string(LayerKind kind);          // the model-file "type" spelling
+std::string to_string(ConvInit init);           // the model-file "init" spelling
 
 // Logical activation shape of one image: channels x height x width (height = width = 1 after
 // a fully connected layer or flatten).
@@ -44,12 +52,17 @@ struct LayerSpec {
   // conv, fc: weights drawn from N(0, init_std^2), as in cuda-convnet's initW; 0 means the
   // fan-based default (He before ReLU-like activations, Xavier otherwise).
   float init_std = 0.f;
+  ConvInit init = ConvInit::Random;  // conv
+  bool frozen = false;  // conv: the weights never change in training (the bias still trains)
+  float output_scale = 1.f;  // fc: y = scale * (W x + b), fused into the primitive
   Activation act;    // activations
   // LRN across channels, as in AlexNet: b = a / (k + alpha/size * sum a^2)^beta
   int64_t lrn_size = 5;
   float lrn_alpha = 1e-4f, lrn_beta = 0.75f, lrn_k = 2.f;
   float dropout = 0.5f;  // probability of dropping a unit
   float bn_eps = 1e-5f;
+  float bn_momentum = 0.1f;  // running = (1 - m) running + m batch (PyTorch's convention)
+  bool bn_scale = true;      // a learnable scale; without it the scale is fixed at 1
   Shape in, out;         // filled in by infer_shapes()
   int64_t macs = 0;      // multiply-adds per image, forward (filled by infer_shapes)
   int64_t param_count = 0;
@@ -60,6 +73,9 @@ struct ModelSpec {
   Shape input;  // e.g. 3x32x32
   int64_t classes = 0;
   std::vector<LayerSpec> layers;  // the last layer is the fc producing `classes` logits
+  // The model's training recipe: `relunet train` options by flag name without "--" ("lr"), with
+  // their values as the command line spells them ("1.5", "true"); explicit flags override them.
+  std::vector<std::pair<std::string, std::string>> recipe;
 };
 
 // Parses a model file's JSON text. `origin` (a file path) prefixes every error message.

@@ -1,5 +1,6 @@
 #include "net/initialization.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -40,6 +41,16 @@ void fill_weights(const Param& p, const LayerSpec& layer, const std::optional<Ac
   }
 }
 
+// "dirac": filter o < min(O, C) becomes the identity on channel o (PyTorch's dirac_ on w[:C]).
+void make_dirac(const Param& p, std::vector<float>& out) {
+  const int64_t outputs = p.dims[0], channels = p.dims[1], kh = p.dims[2], kw = p.dims[3];
+  const int64_t filter = channels * kh * kw;
+  for (int64_t o = 0; o < std::min(outputs, channels); ++o) {
+    std::fill(out.begin() + o * filter, out.begin() + (o + 1) * filter, 0.f);
+    out[o * filter + o * kh * kw + (kh / 2) * kw + kw / 2] = 1.f;
+  }
+}
+
 }  // namespace
 
 void initialize_params(Network& net, uint64_t seed) {
@@ -49,9 +60,11 @@ void initialize_params(Network& net, uint64_t seed) {
       size_t n = 1;
       for (auto d : p->dims) n *= static_cast<size_t>(d);
       std::vector<float> values(n, p->init == Param::Init::Ones ? 1.f : 0.f);
-      if (p->init == Param::Init::Weights)
-        fill_weights(*p, net.spec().layers[i], activation_after(net.spec(), i),
-                     mix64(seed ^ mix64(++param_index)), values);
+      const LayerSpec& layer = net.spec().layers[i];
+      if (p->init == Param::Init::Weights) {
+        fill_weights(*p, layer, activation_after(net.spec(), i), mix64(seed ^ mix64(++param_index)), values);
+        if (layer.init == ConvInit::Dirac) make_dirac(*p, values);
+      }
       write_plain(p->value, values.data(), net.context().stream);
     }
   }

@@ -8,7 +8,8 @@ namespace relunet {
 
 LrSchedule::LrSchedule(ScheduleOptions opts, int64_t total_steps, int64_t steps_per_epoch)
     : opts_(opts), total_(std::max<int64_t>(total_steps, 1)), per_epoch_(std::max<int64_t>(steps_per_epoch, 1)) {
-  if (opts_.warmup < 0) opts_.warmup = opts_.kind == ScheduleKind::OneCycle ? 0.3f : 0.f;
+  if (opts_.warmup < 0)
+    opts_.warmup = opts_.kind == ScheduleKind::OneCycle || opts_.kind == ScheduleKind::Triangle ? 0.3f : 0.f;
 }
 
 float LrSchedule::at(int64_t step) const {
@@ -26,10 +27,13 @@ float LrSchedule::at(int64_t step) const {
     case ScheduleKind::Cosine:
       if (t < warm) return float(lr * t / warm);
       return anneal(lr, lr * opts_.final);
-    case ScheduleKind::OneCycle: {
+    case ScheduleKind::OneCycle:
+    case ScheduleKind::Triangle: {
       const double start = lr / opts_.div;
       if (t < warm) return float(start + (lr - start) * t / warm);
-      return anneal(lr, lr * opts_.final);
+      if (opts_.kind == ScheduleKind::OneCycle) return anneal(lr, lr * opts_.final);
+      const double u = warm >= 1.0 ? 1.0 : (t - warm) / (1.0 - warm);
+      return float(lr + (lr * opts_.final - lr) * u);
     }
   }
   throw std::logic_error("unknown schedule");
@@ -40,7 +44,9 @@ ScheduleKind parse_schedule(const std::string& text) {
   if (text == "step") return ScheduleKind::Step;
   if (text == "cosine") return ScheduleKind::Cosine;
   if (text == "one-cycle" || text == "onecycle") return ScheduleKind::OneCycle;
-  throw std::invalid_argument("unknown schedule '" + text + "' (use constant, step, cosine or one-cycle)");
+  if (text == "triangle") return ScheduleKind::Triangle;
+  throw std::invalid_argument("unknown schedule '" + text +
+                              "' (use constant, step, cosine, one-cycle or triangle)");
 }
 
 std::string to_string(ScheduleKind kind) {
@@ -49,6 +55,7 @@ std::string to_string(ScheduleKind kind) {
     case ScheduleKind::Step: return "step";
     case ScheduleKind::Cosine: return "cosine";
     case ScheduleKind::OneCycle: return "one-cycle";
+    case ScheduleKind::Triangle: return "triangle";
   }
   return "?";
 }

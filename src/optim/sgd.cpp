@@ -14,17 +14,22 @@ Sgd::Sgd(std::vector<Param*> params, SgdOptions opts) : opts_(opts) {
     dnnl::memory v(p->value.get_desc(), p->value.get_engine());
     std::memset(v.get_data_handle(), 0, v.get_desc().get_size());
     velocity_.push_back(v);
+    switch (p->group) {
+      case ParamGroup::Weight: groups_.push_back({1.f, opts_.weight_decay}); break;
+      case ParamGroup::Bias: groups_.push_back(opts_.bias); break;
+      case ParamGroup::Norm: groups_.push_back(opts_.norm); break;
+    }
   }
 }
 
-void Sgd::step(float lr) {
+void Sgd::step(float schedule_lr) {
   const float mu = opts_.momentum;
   for (size_t k = 0; k < params_.size(); ++k) {
     float* w = data_of(params_[k]->value);
     const float* g = data_of(params_[k]->grad);
     float* v = data_of(velocity_[k]);
     const int64_t n = static_cast<int64_t>(elements_of(params_[k]->value.get_desc()));
-    const float wd = params_[k]->decay ? opts_.weight_decay : 0.f;
+    const float lr = schedule_lr * groups_[k].lr_scale, wd = groups_[k].decay;
     const float l2 = opts_.decay_mode == DecayMode::L2 ? wd : 0.f;
     const float shrink = 1.f - (opts_.decay_mode == DecayMode::Decoupled ? lr * wd : 0.f);
     const bool nesterov = opts_.nesterov;

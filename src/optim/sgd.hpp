@@ -4,7 +4,10 @@
 //   v  = momentum * v + g'
 //   w -= lr * (nesterov ? g' + momentum * v : v)
 //   w -= lr * wd * w           (decoupled mode, instead of the first line; AdamW-style)
-// Weight decay applies to weights only, never to biases or batch-norm parameters.
+// Each parameter group (layer.hpp's ParamGroup) has its own learning-rate multiplier (lr above is
+// the schedule's lr times it) and decay wd: by default weight decay applies to weights only,
+// never to biases or batch-norm parameters. airbench's 64x lr on batch-norm shifts "with the same
+// absolute decay" is norm {lr_scale 64, decay weight_decay / 64} in L2 mode.
 // Works element-wise on the parameters' own (possibly blocked) layouts: no reorders.
 #pragma once
 
@@ -19,11 +22,17 @@ namespace relunet {
 
 enum class DecayMode { L2, Decoupled };
 
+struct GroupOptions {
+  float lr_scale = 1.f;
+  float decay = 0.f;
+};
+
 struct SgdOptions {
   float momentum = 0.9f;
   bool nesterov = false;
-  float weight_decay = 5e-4f;
+  float weight_decay = 5e-4f;  // the weights' decay (their lr scale is 1)
   DecayMode decay_mode = DecayMode::L2;
+  GroupOptions bias, norm;     // conv/fc biases; batch-norm scales and shifts
 };
 
 class Sgd {
@@ -38,6 +47,7 @@ class Sgd {
  private:
   std::vector<Param*> params_;  // trainable ones only
   std::vector<dnnl::memory> velocity_;
+  std::vector<GroupOptions> groups_;  // each parameter's group settings, fixed at construction
   SgdOptions opts_;
 };
 

@@ -1,6 +1,7 @@
 #include "train/option_checks.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -36,12 +37,19 @@ void validate(const TrainOptions& o) {
   check_positive(o.schedule.gamma, "--gamma");
   check(o.schedule.step_epochs >= 1 && o.schedule.step_epochs <= kMaxEpochs, "--step-epochs",
         fmt::format("must be from 1 to {}, got {}", kMaxEpochs, o.schedule.step_epochs));
-  check_positive(o.schedule.div, "schedule div");
-  check_positive(o.schedule.final, "schedule final");
+  check_positive(o.schedule.div, "--lr-div");
+  check_positive(o.schedule.final, "--lr-final");
   check_range(o.sgd.momentum, 0, 1, "--momentum");
   check(!o.sgd.nesterov || o.sgd.momentum > 0, "--nesterov", "needs a --momentum above 0");
   check(std::isfinite(o.sgd.weight_decay) && o.sgd.weight_decay >= 0, "--weight-decay",
         fmt::format("must be zero or a positive finite number, got {:g}", o.sgd.weight_decay));
+  for (const auto& [group, flags] : {std::pair{o.sgd.bias, std::pair{"--bias-lr-scale", "--bias-decay"}},
+                                     std::pair{o.sgd.norm, std::pair{"--norm-lr-scale", "--norm-decay"}}}) {
+    check(std::isfinite(group.lr_scale) && group.lr_scale >= 0, flags.first,
+          fmt::format("must be zero or a positive finite number, got {:g}", group.lr_scale));
+    check(std::isfinite(group.decay) && group.decay >= 0, flags.second,
+          fmt::format("must be zero or a positive finite number, got {:g}", group.decay));
+  }
   check_range(o.label_smoothing, 0, 0.999, "--label-smoothing");
   check(std::isfinite(o.time_budget_minutes) && o.time_budget_minutes >= 0, "--time-budget",
         fmt::format("must be a positive finite number of minutes, got {:g}", o.time_budget_minutes));

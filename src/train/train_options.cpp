@@ -20,7 +20,9 @@ nlohmann::json to_json(const TrainOptions& o) {
            {{"momentum", o.sgd.momentum},
             {"nesterov", o.sgd.nesterov},
             {"weight_decay", o.sgd.weight_decay},
-            {"decay_mode", o.sgd.decay_mode == DecayMode::L2 ? "l2" : "decoupled"}}},
+            {"decay_mode", o.sgd.decay_mode == DecayMode::L2 ? "l2" : "decoupled"},
+            {"bias", {{"lr_scale", o.sgd.bias.lr_scale}, {"decay", o.sgd.bias.decay}}},
+            {"norm", {{"lr_scale", o.sgd.norm.lr_scale}, {"decay", o.sgd.norm.decay}}}}},
           {"average",
            {{"kind", to_string(o.average.kind)},
             {"every", o.average.every},
@@ -62,6 +64,14 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.sgd.nesterov = g.at("nesterov");
   o.sgd.weight_decay = g.at("weight_decay");
   o.sgd.decay_mode = parse_decay_mode(g.at("decay_mode"));
+  // Checkpoints written before parameter groups existed lack them: the defaults are what they had.
+  const auto group = [&](const char* key, GroupOptions& out) {
+    if (!g.contains(key)) return;
+    out.lr_scale = g[key].at("lr_scale");
+    out.decay = g[key].at("decay");
+  };
+  group("bias", o.sgd.bias);
+  group("norm", o.sgd.norm);
   if (j.contains("average")) {  // absent in checkpoints written before weight averages
     const auto& a = j["average"];
     o.average.kind = parse_average_kind(a.at("kind"));

@@ -17,7 +17,7 @@
 namespace relunet {
 
 struct TrainOptions {
-  std::string model = "alexnet-cifar-bn";  // name in models/ or a path; the default model
+  std::string model = "alexnet-cifar-fast";  // name in models/ or a path; the default model
   std::string out_dir;            // run directory: metrics.jsonl, last.ckpt, best.ckpt
   int64_t epochs = 30;
   int64_t batch = 128;

@@ -15,6 +15,7 @@
 #include "net/initialization.hpp"
 #include "net/layer_table.hpp"
 #include "net/network_state.hpp"
+#include "net/patch_whitening.hpp"
 #include "stats/unit_history.hpp"
 #include "train/budget_plan.hpp"
 #include "train/evaluate.hpp"
@@ -233,6 +234,20 @@ int64_t epochs_of(int64_t steps, int64_t steps_per_epoch) {
   return (steps + steps_per_epoch - 1) / steps_per_epoch;
 }
 
+// The patch statistics of the first kWhiteningImages training images, as the network sees them.
+PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train_idx,
+                           const Normalization& norm, const ModelSpec& spec) {
+  const std::vector<size_t> sample(train_idx.begin(),
+                                   train_idx.begin() + std::min<size_t>(train_idx.size(), kWhiteningImages));
+  const int h = int(spec.input.h), w = int(spec.input.w);
+  BatchLoader loader(data, sample, norm, {500, h, w, {}, false, false, 0});
+  PatchMoments moments(spec.input.c, spec.layers.front().kernel);
+  loader.start_epoch(0);
+  Batch batch;
+  while (loader.next(batch)) moments.add(batch.images, batch.count, h, w);
+  return moments;
+}
+
 }  // namespace
 
 double train(const TrainRun& run) {
@@ -363,7 +378,14 @@ double train(const TrainRun& run) {
                    opts.time_budget_minutes, t.train, state.total_steps, state.epochs_total);
     }
     initialize_params(net, opts.seed);  // again after timing, which moved batch-norm statistics
-    if (pretrained) apply_pretrained(net, *pretrained);
+    if (pretrained) {
+      apply_pretrained(net, *pretrained);
+    } else if (has_patch_whitening(spec)) {  // timed by the run's clock, so part of its budget
+      const auto start = Clock::now();
+      whiten_first_layer(net, patch_moments(*train_data, train_idx, norm, spec));
+      spdlog::info("patch whitening: statistics of {} training images in {:.1f} s",
+                   std::min<size_t>(train_idx.size(), kWhiteningImages), seconds_since(start));
+    }
   }
   Sgd sgd(trainable_params(net, opts.freeze_before), opts.sgd);
   WeightAverage average(net.params(), opts.average);
