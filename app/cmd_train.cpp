@@ -166,7 +166,8 @@ Command add_train(CLI::App& app) {
           "/seed")
       ->capture_default_str();
   defines(sub->add_option("--time-budget", o.time_budget_minutes,
-                          "Wall-clock budget in minutes: the epoch count is fitted to it"),
+                          "Wall-clock budget in minutes, start-up and validation included: the "
+                          "steps are planned again as the run goes, to end annealed by then"),
           "/time_budget_minutes")
       ->check(kPositive);
   defines(sub->add_option("--val-size", o.val_size,

@@ -454,6 +454,38 @@ TEST_F(CliEndToEnd, WeightAverageChangesValidationAndResumesExactly) {
   }
 }
 
+// --time-budget on a machine that slows down: from epoch 2 on every step takes twice as long (a
+// test hook sleeps as long as the step computed). The run plans again as it goes and ends
+// annealed (its last step's learning rate near the end of the one-cycle schedule, not in its
+// middle) and within 3% of its budget, its last validation with the test-time augmentation it asks
+// for included. The run's clock starts when training does; the process's own start and exit get
+// another second.
+TEST_F(CliEndToEnd, TimeBudgetReplansWhenTheMachineSlowsDownAndEndsAnnealed) {
+  const fs::path run = root_ / "slowed-down";
+  const double budget_seconds = 24;
+  std::vector<std::string> args = {"train", "--model", "tiny", "--data", data_dir(), "--val-size",
+                                   std::to_string(kValSize), "--lr", "0.02", "--time-budget",
+                                   std::to_string(budget_seconds / 60), "--tta", "flip", "--out", run};
+  const auto start = std::chrono::steady_clock::now();
+  const Output o = relunet(args, {"RELUNET_TEST_SLOWDOWN_EPOCH=2"});
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const std::vector<json> metrics = read_metrics(run);
+  ASSERT_GE(metrics.size(), 3u) << "the slowdown must start well before the end:\n" << o.err;
+  const json& last = metrics.back();
+  EXPECT_LT(last.at("planned_steps").get<int64_t>(), metrics[0].at("planned_steps").get<int64_t>())
+      << "the plan shrinks when the steps slow down:\n" << o.err;
+  EXPECT_EQ(last.at("step"), last.at("planned_steps")) << "the run ends where its plan does";
+  EXPECT_LT(last.at("lr").get<double>(), 0.02 * 0.02) << "annealed, not stopped mid-schedule";
+  expect_mentions(o.err, {"time budget:"});
+  EXPECT_EQ(last.at("val_tta"), "flip");
+  EXPECT_EQ(metrics[0].at("val_tta"), "none");
+  EXPECT_LE(last.at("elapsed_seconds").get<double>(), 1.03 * budget_seconds) << o.err;
+  EXPECT_LE(wall, 1.03 * budget_seconds + 1.0) << o.err;
+  EXPECT_GE(wall, 0.9 * budget_seconds) << "the budget is used:\n" << o.err;
+}
+
 TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {
   const fs::path run = root_ / "diverged";
   const Output o = relunet({"train", "--model", "tiny", "--data", data_dir(), "--epochs", "2",

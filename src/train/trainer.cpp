@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +17,7 @@
 #include "net/network_state.hpp"
 #include "net/patch_whitening.hpp"
 #include "stats/unit_history.hpp"
+#include "train/budget_plan.hpp"
 #include "train/evaluate.hpp"
 #include "train/interrupt.hpp"
 #include "train/metrics_log.hpp"
@@ -33,10 +36,17 @@ double seconds_since(Clock::time_point t) {
 struct RunState {
   int64_t epoch = 0;   // epochs completed
   int64_t step = 0;    // optimiser steps taken
-  int64_t epochs_total = 0;
+  int64_t total_steps = 0;  // planned; the last epoch may end part-way
+  int64_t epochs_total = 0;  // planned, the last one counted even if partial
   double best_val_accuracy = -1.0;
   int64_t best_epoch = 0;
   double elapsed_seconds = 0.0;
+  // With a time budget: the speeds measured last, which the plan starts from on resume.
+  struct Speed {
+    double step_seconds = 0;       // per training step
+    double epoch_end_seconds = 0;  // validation, statistics, checkpoints
+    double val_seconds = 0;        // one validation pass without test-time augmentation
+  } speed;
   UnitHistory unit_history;  // from the validation reports (training reports without a val split)
   // The epoch in progress when a run is interrupted between batches; batch 0 at epoch ends.
   struct PartialEpoch {
@@ -51,10 +61,15 @@ nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
   return {{"options", to_json(o)},
           {"epoch", s.epoch},
           {"step", s.step},
+          {"total_steps", s.total_steps},
           {"epochs_total", s.epochs_total},
           {"best_val_accuracy", s.best_val_accuracy},
           {"best_epoch", s.best_epoch},
           {"elapsed_seconds", s.elapsed_seconds},
+          {"speed",
+           {{"step_seconds", s.speed.step_seconds},
+            {"epoch_end_seconds", s.speed.epoch_end_seconds},
+            {"val_seconds", s.speed.val_seconds}}},
           {"unit_history", s.unit_history.to_json()},
           {"partial_epoch",
            {{"batch", s.partial.batch},
@@ -76,6 +91,15 @@ RunState state_from_json(const nlohmann::json& j) {
   s.best_val_accuracy = j.at("best_val_accuracy");
   s.best_epoch = j.at("best_epoch");
   s.elapsed_seconds = j.at("elapsed_seconds");
+  // Absent before runs were planned in steps (the trainer then counts whole epochs) and before
+  // the budget plan kept its speeds (it measures them afresh).
+  s.total_steps = j.value("total_steps", int64_t(0));
+  if (j.contains("speed")) {
+    const auto& v = j["speed"];
+    s.speed.step_seconds = v.at("step_seconds");
+    s.speed.epoch_end_seconds = v.at("epoch_end_seconds");
+    s.speed.val_seconds = v.at("val_seconds");
+  }
   // Absent in checkpoints written before unit history existed: the history starts afresh.
   if (j.contains("unit_history"))
     s.unit_history = UnitHistory::from_json(j["unit_history"], "checkpoint train state");
@@ -161,19 +185,22 @@ PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train
   return moments;
 }
 
-// Epochs that fit in what is left of the budget, 3% of which is held back for start-up and
-// checkpoints; at least one, at most `max_epochs`.
-int64_t epochs_in_budget(double budget_seconds, double spent_seconds, double seconds_per_epoch,
-                         int64_t done, int64_t max_epochs) {
-  const double left = budget_seconds * 0.97 - spent_seconds;
-  const auto more = static_cast<int64_t>(std::max(0.0, left / seconds_per_epoch));
-  return std::clamp<int64_t>(done + more, std::max<int64_t>(done, 1), max_epochs);
+// Test hook (RELUNET_TEST_SLOWDOWN_EPOCH=N): from epoch N on, every training step waits as long
+// as it computed, so the run's speed halves part-way, as on a machine that gets busy.
+int64_t test_slowdown_epoch() {
+  const char* env = std::getenv("RELUNET_TEST_SLOWDOWN_EPOCH");
+  return env ? std::atoll(env) : 0;
+}
+
+int64_t epochs_of(int64_t steps, int64_t steps_per_epoch) {
+  return (steps + steps_per_epoch - 1) / steps_per_epoch;
 }
 
 }  // namespace
 
 double train(const TrainRun& run) {
   namespace fs = std::filesystem;
+  const auto run_start = Clock::now();  // the time budget counts start-up too
   TrainOptions opts = run.options;
   const std::string out = opts.out_dir;
   const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
@@ -249,30 +276,50 @@ double train(const TrainRun& run) {
                max_threads());
   spdlog::info("layers:\n{}", layer_table(spec));
 
+  if (state.total_steps <= 0) state.total_steps = state.epochs_total * steps_per_epoch;
+  const double elapsed_before = state.elapsed_seconds;
+  const auto elapsed = [&] { return elapsed_before + seconds_since(run_start); };
+  std::optional<BudgetPlan> plan;
+  const auto final_views = int64_t(tta_views(opts.tta).size());
+  // The run's total steps from its time budget and the latest speeds.
+  const auto plan_steps = [&] {
+    state.total_steps = plan->total_steps({elapsed(), state.step, state.speed.step_seconds,
+                                           state.speed.epoch_end_seconds,
+                                           state.speed.val_seconds * double(final_views - 1)});
+    state.epochs_total = epochs_of(state.total_steps, steps_per_epoch);
+  };
+  if (opts.time_budget_minutes > 0)
+    plan.emplace(opts.time_budget_minutes * 60, steps_per_epoch, opts.epochs * steps_per_epoch);
   if (!resumed) {
     state.epochs_total = opts.epochs;
-    if (opts.time_budget_minutes > 0) {
+    state.total_steps = opts.epochs * steps_per_epoch;
+    if (plan) {
       // Time with real weights: uninitialised memory can hold denormals, which are slow.
       initialize_params(net, opts.seed);
       const StepTimes t = time_steps(net, loss, train_loader);
-      const double per_epoch = t.train * steps_per_epoch + t.infer * val_loader.batches_per_epoch();
-      state.epochs_total = epochs_in_budget(opts.time_budget_minutes * 60, 0, per_epoch, 0, opts.epochs);
-      spdlog::info("time budget {:.1f} min: ~{:.0f} s per epoch -> {} epochs",
-                   opts.time_budget_minutes, per_epoch, state.epochs_total);
+      const double val_seconds = t.infer * double(val_loader.batches_per_epoch());
+      state.speed = {t.train, val_seconds, val_seconds};
+      plan_steps();
+      spdlog::info("time budget {:.1f} min: ~{:.3g} s per step -> {} steps ({} epochs)",
+                   opts.time_budget_minutes, t.train, state.total_steps, state.epochs_total);
     }
     initialize_params(net, opts.seed);  // again after timing, which moved batch-norm statistics
     if (has_patch_whitening(spec)) {
+      // Part of the run: the budget's clock started with train().
       const auto start = Clock::now();
       whiten_first_layer(net, patch_moments(*train_data, train_idx, norm, spec));
-      state.elapsed_seconds += seconds_since(start);  // part of the run, and of its time budget
       spdlog::info("patch whitening: statistics of {} training images in {:.1f} s",
-                   std::min<size_t>(train_idx.size(), kWhiteningImages), state.elapsed_seconds);
+                   std::min<size_t>(train_idx.size(), kWhiteningImages), seconds_since(start));
     }
   }
   Sgd sgd(net.params(), opts.sgd);
   WeightAverage average(net.params(), opts.average);
-  LrSchedule schedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
-  bool refitted = resumed.has_value();
+  // The learning-rate schedule and the weight average follow the plan's progress.
+  LrSchedule schedule(opts.schedule, state.total_steps, steps_per_epoch);
+  const auto replan = [&] {
+    plan_steps();
+    schedule = LrSchedule(opts.schedule, state.total_steps, steps_per_epoch);
+  };
   if (resumed) {
     const std::vector<NamedTensor> live = take_live_weights(resumed->optimizer);
     import_params(net, resumed->params, last_path);
@@ -299,8 +346,9 @@ double train(const TrainRun& run) {
   };
 
   const size_t input_bytes = opts.batch * spec.input.size() * sizeof(float);
-  const auto run_start = Clock::now();
-  const double elapsed_before = state.elapsed_seconds;
+  const int64_t slowdown_epoch = test_slowdown_epoch();
+  // Plans made within an epoch: about ten, from the speed of the steps since the last one.
+  const int64_t replan_every = std::max<int64_t>(3, steps_per_epoch / 10);
   const InterruptGuard interrupt;
   const auto stop_if_interrupted = [&](int64_t epoch) {
     if (!interrupt.requested()) return;
@@ -313,7 +361,7 @@ double train(const TrainRun& run) {
                              last_path + " is saved; continue with: relunet train --out " + out +
                              " --data " + run.data_dir + " --resume");
   };
-  while (state.epoch < state.epochs_total) {
+  while (state.step < state.total_steps) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
     auto& part = state.partial;  // resumed mid-epoch: the batches already done
     enable_unit_stats(net, opts.unit_stats);
@@ -326,8 +374,22 @@ double train(const TrainRun& run) {
     Progress progress("epoch " + std::to_string(epoch), steps_per_epoch);
     train_loader.start_epoch(state.epoch, part.batch);
     train_loader.take_wait_seconds();
+    const int64_t epochs_planned = state.epochs_total;
+    auto window_start = Clock::now();
+    int64_t window_step = state.step;
+    // The speed since the window started, half-weighted with the speed before it (one busy
+    // moment moves the plan only so much), then a new window.
+    const auto measure_steps = [&] {
+      if (state.step == window_step) return;
+      const double now = seconds_since(window_start) / double(state.step - window_step);
+      const double before = state.speed.step_seconds;
+      state.speed.step_seconds = before > 0 ? 0.5 * (before + now) : now;
+      window_start = Clock::now();
+      window_step = state.step;
+    };
     Batch batch;
-    while (train_loader.next(batch)) {
+    while (state.step < state.total_steps && train_loader.next(batch)) {
+      const auto step_start = Clock::now();
       std::memcpy(net.input(), batch.images, input_bytes);
       net.set_valid_images(batch.count);
       net.forward(Pass{true, static_cast<uint64_t>(state.step)});
@@ -344,10 +406,16 @@ double train(const TrainRun& run) {
       sgd.step(lr);
       ++state.step;
       average.after_step(state.step, state.epoch, schedule.total_steps());
+      if (slowdown_epoch > 0 && epoch >= slowdown_epoch)
+        std::this_thread::sleep_for(Clock::now() - step_start);
       part.batch = batch.index + 1;
       part.loss_sum += r.loss_sum;
       part.correct += r.correct;
       part.seen += batch.count;
+      if (plan && part.batch % replan_every == 0 && part.batch < steps_per_epoch) {
+        measure_steps();
+        replan();
+      }
       if (progress.due(part.batch))
         progress.update(part.batch, fmt::format("loss {:.4f} acc {:.2f}%", part.loss_sum / part.seen,
                                                 100.0 * part.correct / part.seen));
@@ -355,12 +423,14 @@ double train(const TrainRun& run) {
         progress.finish();
         part.units.clear();
         for (auto* act : net.activations()) part.units.push_back(act->counters());
-        state.elapsed_seconds = elapsed_before + seconds_since(run_start);
+        state.elapsed_seconds = elapsed();
         save(last_path, true);
         stop_if_interrupted(epoch);
       }
     }
     progress.finish();
+    if (plan) measure_steps();
+    const auto epoch_end_start = Clock::now();
     average.end_epoch();
     const double loss_sum = part.loss_sum;
     const int64_t correct = part.correct, seen = part.seen;
@@ -373,30 +443,20 @@ double train(const TrainRun& run) {
     EvalResult val;
     std::vector<LayerUnitReport> val_units;
     // The run's last validation sees the test-time augmentation the recipe asks for.
-    const TtaMode val_tta = epoch == state.epochs_total ? opts.tta : TtaMode::None;
+    const bool last = state.step >= state.total_steps;
+    const TtaMode val_tta = last ? opts.tta : TtaMode::None;
     if (!val_idx.empty()) {
       const AveragedWeights averaged(average);
+      const auto val_start = Clock::now();
       val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation", val_tta);
+      if (!last) state.speed.val_seconds = seconds_since(val_start);
       val_units = unit_reports(net, opts.near_dead);
     }
     const auto& tracked_units = val_idx.empty() ? train_units : val_units;
     std::vector<LayerTransitions> unit_changes;
     if (opts.unit_stats) unit_changes = state.unit_history.update(epoch, tracked_units);
     state.epoch = epoch;
-    state.elapsed_seconds = elapsed_before + seconds_since(run_start);
-    // The first epoch is the honest timing (validation included): fit the
-    // epoch count again from it, while the schedule is still in its first steps.
-    if (opts.time_budget_minutes > 0 && !refitted) {
-      refitted = true;
-      const int64_t fit = epochs_in_budget(opts.time_budget_minutes * 60, state.elapsed_seconds,
-                                           state.elapsed_seconds, state.epoch, opts.epochs);
-      if (fit != state.epochs_total) {
-        spdlog::info("time budget: the first epoch took {:.0f} s -> {} epochs instead of {}",
-                     state.elapsed_seconds, fit, state.epochs_total);
-        state.epochs_total = fit;
-        schedule = LrSchedule(opts.schedule, state.epochs_total * steps_per_epoch, steps_per_epoch);
-      }
-    }
+    state.elapsed_seconds = elapsed();
     const bool best = val.accuracy > state.best_val_accuracy;
     if (best) {
       state.best_val_accuracy = val.accuracy;
@@ -412,6 +472,7 @@ double train(const TrainRun& run) {
                         {"epoch_seconds", seconds_since(epoch_start)},
                         {"data_wait_seconds", data_wait},
                         {"elapsed_seconds", state.elapsed_seconds}};
+    if (plan) m["planned_steps"] = state.total_steps;
     if (!val_idx.empty()) {
       m["val_loss"] = val.loss;
       m["val_accuracy"] = val.accuracy;
@@ -437,17 +498,20 @@ double train(const TrainRun& run) {
                  epoch, state.epochs_total, loss_sum / seen, 100.0 * correct / seen, val.loss,
                  100.0 * val.accuracy, best ? " *" : "", lr, seen_now / train_seconds,
                  state.elapsed_seconds, units_text);
-    if (state.epoch < state.epochs_total) stop_if_interrupted(epoch);
+    if (plan && !last) {
+      state.speed.epoch_end_seconds = seconds_since(epoch_end_start);
+      replan();
+      if (state.epochs_total != epochs_planned)
+        spdlog::info("time budget: {:.3g} s per step, {:.3g} s per epoch end -> {} epochs ({} "
+                     "steps) instead of {}",
+                     state.speed.step_seconds, state.speed.epoch_end_seconds, state.epochs_total,
+                     state.total_steps, epochs_planned);
+    }
+    if (!last) stop_if_interrupted(epoch);
     if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
-        state.epoch < state.epochs_total) {
+        !last) {
       spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
                    100.0 * correct / seen, 100.0 * opts.stop_at_train_accuracy, epoch);
-      break;
-    }
-    if (opts.time_budget_minutes > 0 && state.elapsed_seconds > opts.time_budget_minutes * 60 &&
-        state.epoch < state.epochs_total) {
-      spdlog::warn("time budget of {:.1f} min used up after epoch {}; stopping early",
-                   opts.time_budget_minutes, state.epoch);
       break;
     }
   }
