@@ -26,6 +26,7 @@
 
 #include "io/checkpoint.hpp"
 #include "test_files.hpp"
+#include "train/train_options.hpp"
 
 namespace {
 
@@ -263,6 +264,26 @@ TEST_F(CliEndToEnd, RecipeOptionsApplyAndFlagsOverrideThem) {
     energy += double(whiten->data[i]) * whiten->data[i];
   }
   EXPECT_GT(energy, 1.0);  // whitening gains, not a small random initialisation
+}
+
+// `relunet train` with nothing but the data runs the recipe that produced models/default.ckpt:
+// the run's saved options are the shipped checkpoint's, apart from what README's shipped-model
+// command and this short run give. Both go through TrainOptions, so options added since the
+// checkpoint was written take their defaults on both sides.
+TEST_F(CliEndToEnd, TrainWithOnlyTheDataRunsTheShippedModelsRecipe) {
+  const fs::path out = root_ / "default-recipe-run";
+  const Output run = relunet({"train", "--data", data_dir(), "--epochs", "1", "--val-size",
+                              std::to_string(kValSize), "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto options_of = [](const fs::path& checkpoint) {
+    const json state = json::parse(load_checkpoint(checkpoint).train_state_json);
+    json options = relunet::to_json(relunet::train_options_from_json(state.at("options")));
+    for (const char* given : {"time_budget_minutes", "epochs", "val_size"}) options.erase(given);
+    return options;
+  };
+  const json shipped = options_of(fs::path(RELUNET_SOURCE_DIR) / "models/default.ckpt");
+  const json ran = options_of(out / "last.ckpt");
+  EXPECT_EQ(ran, shipped) << "differences from models/default.ckpt's options: " << json::diff(shipped, ran).dump();
 }
 
 TEST_F(CliEndToEnd, SameSeedReproducesTheLossesAndAnotherSeedChangesThem) {
