@@ -50,8 +50,9 @@ void reject_contradictions(const std::set<const CLI::Option*>& explicit_options,
 void apply_recipe(const ModelSpec& spec, const std::vector<CLI::Option*>& run_defining,
                   const std::set<const CLI::Option*>& explicit_options, bool time_budget) {
   for (const auto& [flag, value] : spec.recipe) {
+    const std::string name = "--" + flag;  // a named copy: C++17 lambdas cannot capture bindings
     const auto it = std::find_if(run_defining.begin(), run_defining.end(),
-                                 [&](CLI::Option* o) { return o->get_name() == "--" + flag; });
+                                 [&](CLI::Option* o) { return o->get_name() == name; });
     if (it == run_defining.end() || flag == "model")
       throw std::runtime_error("model " + spec.name + ": recipe option \"" + flag +
                                "\" is not a relunet train option that defines a run");
