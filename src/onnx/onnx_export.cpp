@@ -52,8 +52,8 @@ class GraphBuilder {
     return name;
   }
 
-  // Checkpoint parameter `name` as an initializer of shape `dims` (same values, row-major).
-  std::string param(const std::string& name, const std::vector<int64_t>& dims) {
+  // Checkpoint parameter `name` as an initializer of shape `dims` (row-major), times `scale`.
+  std::string param(const std::string& name, const std::vector<int64_t>& dims, float scale = 1.f) {
     const auto it = params_.find(name);
     if (it == params_.end()) throw std::runtime_error(origin_ + ": parameter '" + name + "' is missing");
     int64_t count = 1;
@@ -62,7 +62,10 @@ class GraphBuilder {
       throw std::runtime_error(origin_ + ": parameter '" + name + "' has " +
                                std::to_string(it->second->data.size()) + " values, the model needs " +
                                std::to_string(count));
-    return constant(name, dims, it->second->data);
+    if (scale == 1.f) return constant(name, dims, it->second->data);
+    std::vector<float> scaled = it->second->data;
+    for (float& v : scaled) v *= scale;
+    return constant(name, dims, scaled);
   }
 
   // Renames the tensor the last node wrote (`current`), which no node reads yet.
@@ -142,10 +145,12 @@ void export_pool(GraphBuilder& g, const LayerSpec& layer) {
 }
 
 // Gemm with transB: relunet's weights are O x (inputs), flattened in C, H, W order as Flatten is.
+// An output scale is folded into the weights and bias (OpenCV 4.6 ignores Gemm's alpha).
 void export_fully_connected(GraphBuilder& g, const LayerSpec& layer) {
   if (g.rank != 2) flatten(g, layer.name + ".flatten");
-  std::vector<std::string> inputs{g.param(layer.name + ".weight", {layer.outputs, layer.in.size()})};
-  if (layer.bias) inputs.push_back(g.param(layer.name + ".bias", {layer.outputs}));
+  const float scale = layer.output_scale;
+  std::vector<std::string> inputs{g.param(layer.name + ".weight", {layer.outputs, layer.in.size()}, scale)};
+  if (layer.bias) inputs.push_back(g.param(layer.name + ".bias", {layer.outputs}, scale));
   set_int(g.node("Gemm", layer.name, inputs), "transB", 1);
 }
 
@@ -181,8 +186,11 @@ void export_lrn(GraphBuilder& g, const LayerSpec& layer) {
 // may fold it into the layer before.
 void export_batch_norm(GraphBuilder& g, const LayerSpec& layer) {
   const std::vector<int64_t> dims{layer.out.c};
+  // Without a learnable scale relunet's scale is 1: a constant, as ONNX needs one.
   const std::vector<std::string> inputs{
-      g.param(layer.name + ".scale", dims), g.param(layer.name + ".shift", dims),
+      layer.bn_scale ? g.param(layer.name + ".scale", dims)
+                     : g.constant(layer.name + ".scale", dims, std::vector<float>(size_t(layer.out.c), 1.f)),
+      g.param(layer.name + ".shift", dims),
       g.param(layer.name + ".running_mean", dims), g.param(layer.name + ".running_var", dims)};
   set_float(g.node("BatchNormalization", layer.name, inputs), "epsilon", layer.bn_eps);
 }
