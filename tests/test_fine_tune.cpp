@@ -49,23 +49,24 @@ TEST(FineTune, ReplacesTheFinalLayerFreezesTheOthersAndLearnsTheNewTask) {
   fs::remove_all(dir);
   write_colour_folder(dir / "images", 32, 16);
   const fs::path shipped = fs::path(RELUNET_SOURCE_DIR) / "models/default.ckpt";
+  const Checkpoint before = load_checkpoint(shipped.string());
+  const std::string final_layer = parse_model(before.model_json, "shipped").layers.back().name;
   const Output o = run_relunet(
-      dir, {"train", "--init-from", shipped, "--freeze-before", "fc3", "--data", dir / "images", "--epochs",
+      dir, {"train", "--init-from", shipped, "--freeze-before", final_layer, "--data", dir / "images", "--epochs",
             "4", "--batch", "16", "--lr", "0.05", "--no-unit-stats", "--out", dir / "run"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
-  EXPECT_NE(o.err.find("the model has 10 classes and the data 2: replacing the final layer 'fc3'"),
+  EXPECT_NE(o.err.find("the model has 10 classes and the data 2: replacing the final layer '" + final_layer + "'"),
             std::string::npos)
       << o.err;
-  EXPECT_NE(o.err.find("--freeze-before fc3: "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("--freeze-before " + final_layer + ": "), std::string::npos) << o.err;
 
-  const Checkpoint before = load_checkpoint(shipped.string()),
-                   after = load_checkpoint((dir / "run/last.ckpt").string());
+  const Checkpoint after = load_checkpoint((dir / "run/last.ckpt").string());
   EXPECT_EQ(after.class_names, (std::vector<std::string>{"cool", "warm"}));
   EXPECT_EQ(parse_model(after.model_json, "after").classes, 2);
   auto old_params = params_by_name(before);
   int frozen = 0;
   for (const auto& [name, values] : params_by_name(after)) {
-    if (name.rfind("fc3.", 0) == 0) {
+    if (name.rfind(final_layer + ".", 0) == 0) {
       EXPECT_EQ(values.size(), old_params[name].size() / 5) << name;  // 10 classes -> 2
       continue;
     }
