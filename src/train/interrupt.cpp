@@ -38,8 +38,10 @@ bool InterruptGuard::requested() const { return first_signal != 0; }
 
 int InterruptGuard::signal_number() const { return first_signal; }
 
-const char* InterruptGuard::signal_name() const {
-  switch (first_signal) {
+const char* InterruptGuard::signal_name() const { return relunet::signal_name(first_signal); }
+
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
     case SIGTERM: return "SIGTERM";
     case SIGHUP: return "SIGHUP";
     default: return "SIGINT";

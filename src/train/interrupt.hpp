@@ -21,6 +21,10 @@ class InterruptGuard {
   const char* signal_name() const;  // "SIGINT", "SIGTERM", "SIGHUP"
 };
 
+// "SIGINT", "SIGTERM" or "SIGHUP" for those signals' numbers (in a data-parallel run, the
+// signal another rank received).
+const char* signal_name(int signal_number);
+
 // A run stopped by a signal after saving its state; the process exits with 128 + the signal's
 // number, as a shell reports a command a signal ended.
 class Interrupted : public std::runtime_error {
