@@ -478,7 +478,9 @@ TEST(BatchLoader, ShardsSplitEachGlobalBatchAmongTheRanks) {
         const std::vector<int32_t> labels = valid_labels(batches);
         union_of_shards.insert(union_of_shards.end(), labels.begin(), labels.end());
         if (r == 0 && epoch == 0) first_epoch_of_rank0 = labels;
-        if (r == 0 && epoch == 1 && training) EXPECT_NE(labels, first_epoch_of_rank0) << "same shard every epoch";
+        if (r == 0 && epoch == 1 && training) {
+          EXPECT_NE(labels, first_epoch_of_rank0) << "same shard every epoch";
+        }
       }
       std::vector<int32_t> epoch_labels = valid_labels(expected);
       std::sort(epoch_labels.begin(), epoch_labels.end());

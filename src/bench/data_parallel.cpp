@@ -60,25 +60,32 @@ DataParallelResult run_data_parallel_bench(const ModelSpec& spec, const BenchOpt
 
   spdlog::info("{} ranks together, batch {} ({} each): {} x {} steps", r.ranks, r.batch, r.rank_batch,
                o.repeats, o.iters);
+  // A barrier before the allreduce separates the wait for the slowest rank (other load on its
+  // cores, uneven work) from the time the reduction itself takes.
+  double wait_seconds = 0;
   const auto data_parallel_step = [&] {
     compute();
+    wait_seconds += seconds_of([&] { comm.reduced(0.0, ReduceOp::Sum); });
     gradients.average();
     step.update();
   };
   for (int w = 0; w < o.warmup; ++w) data_parallel_step();
-  std::vector<double> step_seconds, allreduce_seconds;
+  std::vector<double> step_seconds, allreduce_seconds, waits;
   for (int rep = 0; rep < o.repeats; ++rep) {
     // Every rank starts the block together, so that rank 0's clock times the whole job's steps.
     comm.reduced(0.0, ReduceOp::Sum);
     gradients.take_seconds();
+    wait_seconds = 0;
     const double seconds = seconds_of([&] {
       for (int i = 0; i < o.iters; ++i) data_parallel_step();
     });
     step_seconds.push_back(seconds / o.iters);
     allreduce_seconds.push_back(gradients.take_seconds() / o.iters);
+    waits.push_back(wait_seconds / o.iters);
   }
   r.step_seconds = median(step_seconds);
   r.allreduce_seconds = median(allreduce_seconds);
+  r.wait_seconds = median(waits);
   r.allreduce_percent = 100.0 * r.allreduce_seconds / r.step_seconds;
   r.images_per_second = double(r.batch) / r.step_seconds;
   r.scaling_efficiency = r.images_per_second / (r.ranks * r.alone_images_per_second);
@@ -95,6 +102,7 @@ nlohmann::json to_json(const DataParallelResult& r) {
           {"step_seconds", r.step_seconds},
           {"allreduce_seconds", r.allreduce_seconds},
           {"allreduce_percent", r.allreduce_percent},
+          {"wait_seconds", r.wait_seconds},
           {"allreduce_bytes", r.allreduce_bytes},
           {"allreduce_calls", r.allreduce_calls},
           {"alone_images_per_second", r.alone_images_per_second},
@@ -112,6 +120,7 @@ std::string format_report(const DataParallelResult& r) {
   line("allreduce per step", fmt::format("{:9.4f} s  ({:.1f}% of the step; {:.1f} MB in {} calls)",
                                          r.allreduce_seconds, r.allreduce_percent,
                                          1e-6 * double(r.allreduce_bytes), r.allreduce_calls));
+  line("waiting for the slowest rank", fmt::format("{:9.4f} s per step", r.wait_seconds));
   line(fmt::format("rank 0 alone, batch {}", r.rank_batch),
        fmt::format("{:9.1f} img/s", r.alone_images_per_second));
   line("scaling efficiency", fmt::format("{:9.1f} %  (of {} x the rank alone)", 100.0 * r.scaling_efficiency,

@@ -1,7 +1,8 @@
 // data_parallel.hpp — `relunet bench` under an MPI launcher: the data-parallel training step
 // (each rank's part of the batch forward and backward, the gradients averaged over the ranks,
-// the SGD update) on random data, with the time spent in MPI_Allreduce and the scaling
-// efficiency against rank 0 running the same per-rank step alone.
+// the SGD update) on random data, with the time spent in MPI_Allreduce, the time spent waiting
+// for the slowest rank, and the scaling efficiency against rank 0 running the same per-rank
+// step alone.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct DataParallelResult {
   double step_seconds = 0;       // per step
   double allreduce_seconds = 0;  // per step, in gradient averaging (copies included)
   double allreduce_percent = 0;  // of the step
+  double wait_seconds = 0;       // per step, in a barrier before the allreduce: the slowest rank
   int64_t allreduce_bytes = 0;   // gradients summed per step
   int64_t allreduce_calls = 0;   // buckets per step
   // Rank 0 alone (the others waiting) at the per-rank batch: the one-process baseline.

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -500,10 +501,23 @@ double train(const TrainRun& run) {
   // Plans made within an epoch: about ten, from the speed of the steps since the last one.
   const int64_t replan_every = std::max<int64_t>(3, steps_per_epoch / 10);
   // The ranks stop together: at each safe point they agree on the signal any of them received.
+  // A vote is one count per signal (kInterruptSignals), summed over the ranks; after every step it
+  // travels with the loss sums, in the same allreduce.
   int stop_signal = 0;
-  const auto agree_on_stop = [&] {
-    stop_signal = int(comm.reduced(int64_t(interrupt.signal_number()), ReduceOp::Max));
+  const auto vote = [&](double* votes) {
+    for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+      votes[i] = interrupt.signal_number() == kInterruptSignals[i] ? 1.0 : 0.0;
+  };
+  const auto count_votes = [&](const double* votes) {
+    for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+      if (votes[i] > 0) stop_signal = kInterruptSignals[i];
     return stop_signal != 0;
+  };
+  const auto agree_on_stop = [&] {
+    double votes[std::size(kInterruptSignals)];
+    vote(votes);
+    comm.allreduce(votes, std::size(kInterruptSignals), ReduceOp::Sum);
+    return count_votes(votes);
   };
   const auto stop_if_interrupted = [&](int64_t epoch) {
     if (!stop_signal) return;
@@ -557,9 +571,11 @@ double train(const TrainRun& run) {
       load_batch(net, batch);
       net.forward(Pass{true, static_cast<uint64_t>(state.step)});
       const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
-      // The whole batch's sums, so that every rank sees a divergence at once.
-      double sums[3] = {r.loss_sum, double(r.correct), double(batch.count)};
-      comm.allreduce(sums, 3, ReduceOp::Sum);
+      // The whole batch's sums, so that every rank sees a divergence at once, and the stop vote.
+      double sums[3 + std::size(kInterruptSignals)] = {r.loss_sum, double(r.correct), double(batch.count)};
+      vote(sums + 3);
+      comm.allreduce(sums, std::size(sums), ReduceOp::Sum);
+      count_votes(sums + 3);
       if (!std::isfinite(sums[0]))
         throw std::runtime_error(fmt::format(
             "training diverged: the loss is {} at epoch {}, batch {}; try a lower learning rate "
@@ -591,7 +607,7 @@ double train(const TrainRun& run) {
                                                 100.0 * part.correct / part.seen));
       // The epoch ends at its last batch or where the plan ends; an interruption there is
       // reported after the epoch's validation and checkpoint instead.
-      if (agree_on_stop() && part.batch < steps_per_epoch && state.step < state.total_steps) {
+      if (stop_signal && part.batch < steps_per_epoch && state.step < state.total_steps) {
         progress.finish();
         part.units.clear();
         for (auto* act : net.activations()) {
