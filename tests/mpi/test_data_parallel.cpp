@@ -180,11 +180,9 @@ TEST_F(DataParallel, InterruptedRunResumesExactlyUnderTheSameRankCount) {
 
   const std::vector<std::string> resume = {"train", "--resume", "--out", cut.string(), "--data",
                                            (root_ / "larger").string()};
-  for (int wrong : {1, 4}) {
-    const Output refused = run(wrong, resume);
-    EXPECT_EQ(refused.exit_code, 1) << refused.err;
-    EXPECT_EQ(occurrences(refused.err, "was trained by 2 processes"), 1u) << refused.err;
-  }
+  const Output refused = run(4, resume);  // one process: tests/test_bad_inputs.cpp
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_EQ(occurrences(refused.err, "was trained by 2 processes, this run has 4"), 1u) << refused.err;
   const Output resumed = run(2, resume);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   const std::vector<json> a = read_metrics(whole), b = read_metrics(cut);
