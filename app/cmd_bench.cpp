@@ -5,6 +5,7 @@
 
 #include "bench/bench_report.hpp"
 #include "bench/benchmark.hpp"
+#include "bench/data_parallel.hpp"
 #include "commands.hpp"
 #include "io/json_text.hpp"
 #include "net/layer_table.hpp"
@@ -37,6 +38,13 @@ Command add_bench(CLI::App& app) {
   return {sub, [a] {
             const ModelSpec spec = load_model(a->model, models_dir());
             spdlog::info("model {}:\n{}", spec.name, layer_table(spec));
+            if (world().size() > 1) {  // under mpirun: the data-parallel step
+              const DataParallelResult result = run_data_parallel_bench(spec, a->options, world());
+              if (world().rank() == 0)
+                std::printf("%s", a->json ? (json_line(to_json(result)) + "\n").c_str()
+                                          : format_report(result).c_str());
+              return 0;
+            }
             const BenchResult result = run_benchmark(spec, a->options);
             if (a->json) {
               nlohmann::json j = to_json(result);
@@ -48,7 +56,8 @@ Command add_bench(CLI::App& app) {
               std::printf("%s", format_report(result).c_str());
             }
             return 0;
-          }};
+          },
+          true};
 }
 
 }  // namespace relunet::cli

@@ -252,7 +252,8 @@ Command add_train(CLI::App& app) {
             }
             train(*run);
             return 0;
-          }};
+          },
+          true};
 }
 
 }  // namespace relunet::cli

@@ -12,6 +12,8 @@ namespace relunet::cli {
 struct Command {
   CLI::App* app;
   std::function<int()> run;  // returns the process exit code
+  // Runs as one of several processes under an MPI launcher (train, bench); the others run alone.
+  bool data_parallel = false;
 };
 
 Command add_train(CLI::App& app);

@@ -1,8 +1,10 @@
 // relunet — train, evaluate and inspect AlexNet-style CNNs on oneDNN.
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 
 #include "commands.hpp"
 #include "core/context.hpp"
+#include "dist/communicator.hpp"
 #include "io/printable.hpp"
 #include "train/interrupt.hpp"
 #include "train/tta.hpp"
@@ -68,6 +71,22 @@ std::string models_dir() {
 namespace {
 // Exit codes: 1 for an error in the input or while running, 2 for a bad command line.
 constexpr int kUsageError = 2;
+
+// Reports an error and returns the exit code. In a job of several processes, a failing rank
+// ends them all (the others would wait for it in their next collective operation forever): rank
+// 0 reports at once, the others a moment later, so an error every rank meets (bad input) is
+// reported once, before rank 0's abort ends the others.
+int fail(const std::string& message, int exit_code) {
+  relunet::Communicator& world = relunet::world();
+  if (world.size() == 1) {
+    spdlog::error("{}", message);
+    return exit_code;
+  }
+  if (world.rank() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  spdlog::error("{}{}", world.rank() == 0 ? "" : "rank " + std::to_string(world.rank()) + ": ", message);
+  world.abort(exit_code);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,25 +128,35 @@ int main(int argc, char** argv) {
       return kUsageError;
     }
   }
+  std::optional<relunet::MpiSession> mpi;  // MPI, when a launcher started this process
   try {
+    mpi.emplace(argc, argv);
+    // The ranks of a data-parallel run do the same work: rank 0 speaks for them.
+    if (relunet::world().rank() != 0) spdlog::set_level(spdlog::level::err);
     app.parse(argc, argv);
     relunet::set_threads(threads);
-    for (const auto& command : commands)
-      if (command.app->parsed()) return command.run();
+    for (const auto& command : commands) {
+      if (!command.app->parsed()) continue;
+      if (relunet::world().size() > 1 && !command.data_parallel)
+        throw std::runtime_error("relunet " + command.app->get_name() +
+                                 " runs in one process; under an MPI launcher (mpirun -np " +
+                                 std::to_string(relunet::world().size()) +
+                                 ") only train and bench run");
+      return command.run();
+    }
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     // One line, like every other error, instead of CLI11's two.
     std::string help = "relunet --help";
     for (const auto& command : commands)
       if (command.app->parsed()) help = "relunet " + command.app->get_name() + " --help";
-    spdlog::error("{} (see {})", relunet::printable(e.what()), help);
-    return kUsageError;
+    return fail(relunet::printable(e.what()) + " (see " + help + ")", kUsageError);
   } catch (const relunet::Interrupted& e) {
-    spdlog::error("{}", relunet::printable(e.what()));
+    // Every rank stops here together (the trainer agrees on it), after rank 0 saved the run.
+    if (relunet::world().rank() == 0) spdlog::error("{}", relunet::printable(e.what()));
     return e.exit_code();
   } catch (const std::exception& e) {
-    spdlog::error("{}", relunet::printable(e.what()));  // a name in it cannot start a line
-    return 1;
+    return fail(relunet::printable(e.what()), 1);  // a name in it cannot start a line
   }
   return 0;
 }

@@ -11,6 +11,7 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev  # reading images
   libcli11-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev          # CLI, logs, JSON, CRC
   libgtest-dev libgmock-dev                                         # scripts/test.sh
+  openmpi-bin libopenmpi-dev                                        # data-parallel training (mpirun)
   libonnx-dev libprotobuf-dev libopencv-dnn-dev                     # export/import; the OpenCV DNN test
   python3 python3-matplotlib                                        # scripts/plot-run, exp-*
   python3-onnx python3-torch                                        # tests: onnx.checker, a PyTorch model to import

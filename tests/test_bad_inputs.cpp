@@ -855,6 +855,19 @@ const std::vector<Case> kCases = {
      },
      {"{dir}/run/last.ckpt: malformed training state: epochs_total 2147483648 is not from 1 to the "
       "run's --epochs 2"}},
+    {"ResumedRunOfTwoRanksInOneProcess",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["ranks"] = 2; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt was trained by 2 processes, this run has 1: resume it with mpirun -np 2 "
+      "(the data shards and batch-norm statistics depend on the count)"}},
+    {"ResumedRankCountNotACount",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["ranks"] = 0; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: ranks 0 is not a process count"}},
     {"ResumedPartialEpochWithoutUnitCounters",
      [](const fs::path& d) {
        copy_run_with_state(d, [](nlohmann::json& s) { set_partial_epoch(s, nlohmann::json::array()); });

@@ -436,3 +436,57 @@ TEST(BatchLoader, RejectsInvalidSetups) {
   flat.stddev[1] = 0.f;
   EXPECT_THROW(BatchLoader(data, {0, 1}, flat, small_options(2, false)), std::invalid_argument);
 }
+
+// Data-parallel shards: rank r's batch k is positions r, r+N, ... of the single-process batch k,
+// the same images with the same crops and flips; the ranks' shards are disjoint, cover the
+// epoch, and change with it; the padded last batch leaves a rank with nothing when it must.
+TEST(BatchLoader, ShardsSplitEachGlobalBatchAmongTheRanks) {
+  const SyntheticImages data(50, 8, 8);
+  constexpr int kRanks = 3, kRankBatch = 4;
+  for (bool training : {true, false}) {
+    SCOPED_TRACE(training ? "training" : "evaluation");
+    LoaderOptions whole = small_options(kRanks * kRankBatch, training);
+    whole.drop_last = training;
+    if (training) whole.augment = {2, true};
+    BatchLoader single(data, all_indices(50), Normalization{}, whole);
+    std::vector<std::vector<CopiedBatch>> shards(kRanks);
+    std::vector<int32_t> first_epoch_of_rank0;
+    for (int64_t epoch : {0, 1}) {
+      const std::vector<CopiedBatch> expected = read_epoch(single, whole, epoch);
+      std::vector<int32_t> union_of_shards;
+      for (int r = 0; r < kRanks; ++r) {
+        LoaderOptions part = whole;
+        part.batch_size = kRankBatch;
+        part.shard = r;
+        part.shards = kRanks;
+        BatchLoader loader(data, all_indices(50), Normalization{}, part);
+        ASSERT_EQ(loader.batches_per_epoch(), single.batches_per_epoch());
+        const std::vector<CopiedBatch> batches = read_epoch(loader, part, epoch);
+        ASSERT_EQ(batches.size(), expected.size());
+        for (size_t k = 0; k < batches.size(); ++k) {
+          const int positions = expected[k].count;  // of the global batch
+          EXPECT_EQ(batches[k].count, std::max(0, (positions - r + kRanks - 1) / kRanks)) << "batch " << k;
+          for (int j = 0; j < batches[k].count; ++j) {
+            const int p = r + kRanks * j;
+            EXPECT_EQ(batches[k].labels[j], expected[k].labels[p]) << "batch " << k << " rank " << r;
+            const size_t floats = size_t(3) * part.height * part.width;
+            EXPECT_TRUE(std::equal(batches[k].images.begin() + j * floats, batches[k].images.begin() + (j + 1) * floats,
+                                   expected[k].images.begin() + p * floats))
+                << "batch " << k << " rank " << r << ": augmented unlike one process";
+          }
+        }
+        const std::vector<int32_t> labels = valid_labels(batches);
+        union_of_shards.insert(union_of_shards.end(), labels.begin(), labels.end());
+        if (r == 0 && epoch == 0) first_epoch_of_rank0 = labels;
+        if (r == 0 && epoch == 1 && training) {
+          EXPECT_NE(labels, first_epoch_of_rank0) << "same shard every epoch";
+        }
+      }
+      std::vector<int32_t> epoch_labels = valid_labels(expected);
+      std::sort(epoch_labels.begin(), epoch_labels.end());
+      std::sort(union_of_shards.begin(), union_of_shards.end());
+      EXPECT_EQ(union_of_shards, epoch_labels) << "the shards are not a partition of the epoch";
+      EXPECT_EQ(epoch_labels.size(), training ? 48u : 50u);
+    }
+  }
+}

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/checkpoint.hpp"
+#include "generated_cifar.hpp"
 #include "test_files.hpp"
 #include "train/train_options.hpp"
 
@@ -40,48 +41,13 @@ using nlohmann::json;
 
 // ---- The generated data set ----------------------------------------------------------------------
 
-constexpr int kRecordBytes = 3073;  // label byte + 32x32 planar RGB
-constexpr int kPlane = 1024;
 constexpr int kRecordsPerTrainingFile = 400;  // 5 files: 2000 images, 200 of them for validation
 constexpr int kTestRecords = 300;
 constexpr int kValSize = 200;
 constexpr int kEpochs = 3;
 
-// One colour per class, at least 87 apart in some channel.
-const int kPalette[10][3] = {{215, 40, 40},  {40, 215, 40},  {40, 40, 215},   {215, 215, 40},
-                             {215, 40, 215}, {40, 215, 215}, {128, 128, 128}, {215, 128, 40},
-                             {40, 128, 215}, {128, 40, 128}};
-const std::vector<std::string> kClassNames = {"red",    "green", "blue",   "yellow", "magenta",
-                                              "cyan",   "grey",  "orange", "azure",  "purple"};
-
-// Learnable but not trivially: each image is its class colour shifted per image and per pixel,
-// and 15% of the labels are random, so the best possible accuracy is about 87%.
-std::string make_records(int count, std::mt19937& rng) {
-  std::uniform_int_distribution<int> klass(0, 9), shift(-30, 30), noise(-40, 40), percent(0, 99);
-  std::string bytes(size_t(count) * kRecordBytes, '\0');
-  for (int r = 0; r < count; ++r) {
-    char* record = &bytes[size_t(r) * kRecordBytes];
-    const int colour = klass(rng);
-    record[0] = char(percent(rng) < 15 ? klass(rng) : colour);
-    for (int c = 0; c < 3; ++c) {
-      const int base = kPalette[colour][c] + shift(rng);
-      for (int p = 0; p < kPlane; ++p)
-        record[1 + c * kPlane + p] = char(std::clamp(base + noise(rng), 0, 255));
-    }
-  }
-  return bytes;
-}
-
 void write_data_set(const fs::path& dir) {
-  fs::create_directories(dir);
-  std::mt19937 rng(2024);
-  for (int file = 1; file <= 5; ++file)
-    write_bytes(dir / ("data_batch_" + std::to_string(file) + ".bin"),
-               make_records(kRecordsPerTrainingFile, rng));
-  write_bytes(dir / "test_batch.bin", make_records(kTestRecords, rng));
-  std::string meta;
-  for (const std::string& name : kClassNames) meta += name + "\n";
-  write_bytes(dir / "batches.meta.txt", meta);
+  write_generated_cifar(dir, kRecordsPerTrainingFile, kTestRecords);
 }
 
 // ---- Running the binary --------------------------------------------------------------------------
@@ -352,10 +318,10 @@ TEST_F(CliEndToEnd, EvalOnValidationSplitMatchesBestValidationAccuracy) {
     for (const json& n : confusion[k]) row += n.get<int64_t>();
     total += row;
     correct += confusion[k][k].get<int64_t>();
-    ASSERT_TRUE(per_class.contains(kClassNames[k])) << "class names come from batches.meta.txt";
+    ASSERT_TRUE(per_class.contains(kGeneratedClassNames[k])) << "class names come from batches.meta.txt";
     if (row > 0) {
-      EXPECT_NEAR(per_class[kClassNames[k]].get<double>(), confusion[k][k].get<double>() / row, 1e-9)
-          << kClassNames[k];
+      EXPECT_NEAR(per_class[kGeneratedClassNames[k]].get<double>(), confusion[k][k].get<double>() / row, 1e-9)
+          << kGeneratedClassNames[k];
     }
   }
   EXPECT_EQ(total, kValSize);
@@ -385,7 +351,7 @@ TEST_F(CliEndToEnd, EvalOnTestSplitCountsEveryTestImageAndReadsRelunetData) {
   // The table form names every class.
   const Output table = relunet({"eval", "--checkpoint", checkpoint, "--data", data_dir()});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  expect_mentions(table.out, kClassNames);
+  expect_mentions(table.out, kGeneratedClassNames);
 }
 
 TEST_F(CliEndToEnd, ResumingAFinishedRunChangesNothing) {

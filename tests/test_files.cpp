@@ -29,9 +29,14 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 
 Process start_relunet(const fs::path& dir, std::vector<std::string> args,
                       const std::vector<std::string>& env) {
-  Process p{-1, dir / "stdout.txt", dir / "stderr.txt"};
   args.insert(args.begin(), RELUNET_BINARY);
   args.insert(args.end(), {"--threads", "1"});
+  return start_command(dir, std::move(args), env);
+}
+
+Process start_command(const fs::path& dir, std::vector<std::string> args,
+                      const std::vector<std::string>& env) {
+  Process p{-1, dir / "stdout.txt", dir / "stderr.txt"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -47,7 +52,7 @@ Process start_relunet(const fs::path& dir, std::vector<std::string> args,
   posix_spawn_file_actions_addopen(&files, 2, p.err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   const int error = posix_spawn(&p.pid, argv[0], &files, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&files);
-  if (error != 0) throw std::runtime_error(std::string("cannot start ") + RELUNET_BINARY);
+  if (error != 0) throw std::runtime_error("cannot start " + args.front());
   return p;
 }
 

@@ -26,6 +26,10 @@ struct Process {
   std::filesystem::path out_file, err_file;
 };
 
+// Starts the program `argv[0]` (a path) with arguments argv[1...], adding `env` (NAME=VALUE) to
+// this process's environment; its stdout and stderr go to files in `dir`.
+Process start_command(const std::filesystem::path& dir, std::vector<std::string> argv,
+                      const std::vector<std::string>& env = {});
 // Starts `relunet ARGS --threads 1`, adding `env` (NAME=VALUE) to this process's environment.
 Process start_relunet(const std::filesystem::path& dir, std::vector<std::string> args,
                       const std::vector<std::string>& env = {});

@@ -262,9 +262,9 @@ TEST(ForwardReference, DropoutInferenceIsIdentity) {
   EXPECT_TRUE(all_near(t.outputs[1], t.inputs[1], 0.0));
 }
 
-// Which elements a training pass of step `step` kept, checking each output is 0 or x / (1 - p).
-std::vector<bool> kept_by_dropout(Fixture& f, uint64_t step, float p) {
-  const Trace t = run_traced(f, Pass{true, step});
+// Which elements a training pass kept, checking each output is 0 or x / (1 - p).
+std::vector<bool> kept_by_dropout(Fixture& f, const Pass& pass, float p) {
+  const Trace t = run_traced(f, pass);
   const Tensor &x = t.inputs[1], &y = t.outputs[1];
   std::vector<bool> kept(x.data.size());
   size_t wrong = 0;
@@ -273,12 +273,31 @@ std::vector<bool> kept_by_dropout(Fixture& f, uint64_t step, float p) {
     const double expected = kept[i] ? x.data[i] / (1.0 - p) : 0.0;
     if (std::fabs(y.data[i] - expected) > 1e-6 * std::fabs(expected)) ++wrong;
   }
-  EXPECT_EQ(wrong, 0u) << "outputs that are neither 0 nor x / (1 - p), step " << step;
+  EXPECT_EQ(wrong, 0u) << "outputs that are neither 0 nor x / (1 - p), step " << pass.step;
   return kept;
 }
 
 double fraction_true(const std::vector<bool>& v) {
   return static_cast<double>(std::count(v.begin(), v.end(), true)) / static_cast<double>(v.size());
+}
+
+// Data-parallel ranks draw an image's mask by its position in the global batch (Pass::shard):
+// rank r's row j gets the mask of global row r + N j, whatever the rank count.
+TEST(ForwardReference, DropoutMasksFollowTheGlobalBatchPosition) {
+  const float p = 0.5f;
+  const auto spec = make_model({3, 8, 8}, {conv_layer(16, 3, 1, 1), dropout_layer(p), fc_layer(5)});
+  constexpr int kRanks = 3, kRankBatch = 2;
+  Fixture whole(spec, kRanks * kRankBatch, true, 14);
+  const std::vector<bool> global = kept_by_dropout(whole, Pass{true, 7}, p);
+  const size_t per_image = global.size() / (kRanks * kRankBatch);
+  for (int r = 0; r < kRanks; ++r) {
+    Fixture part(spec, kRankBatch, true, 14);
+    const std::vector<bool> local = kept_by_dropout(part, Pass{true, 7, r, kRanks}, p);
+    for (int j = 0; j < kRankBatch; ++j)
+      EXPECT_TRUE(std::equal(local.begin() + j * per_image, local.begin() + (j + 1) * per_image,
+                             global.begin() + (r + kRanks * j) * per_image))
+          << "rank " << r << ", row " << j;
+  }
 }
 
 TEST(ForwardReference, DropoutTrainingMasks) {
@@ -288,11 +307,11 @@ TEST(ForwardReference, DropoutTrainingMasks) {
   const auto spec =
       make_model({3, 16, 16}, {conv_layer(16, 3, 1, 1), dropout_layer(p), fc_layer(5)});
   Fixture f(spec, 4, true, 14);
-  const std::vector<bool> first = kept_by_dropout(f, 1, p);
+  const std::vector<bool> first = kept_by_dropout(f, Pass{true, 1}, p);
   EXPECT_NEAR(1.0 - fraction_true(first), p, 0.02);
-  EXPECT_EQ(kept_by_dropout(f, 1, p), first) << "the same step must draw the same mask";
+  EXPECT_EQ(kept_by_dropout(f, Pass{true, 1}, p), first) << "the same step must draw the same mask";
 
-  const std::vector<bool> second = kept_by_dropout(f, 2, p);
+  const std::vector<bool> second = kept_by_dropout(f, Pass{true, 2}, p);
   std::vector<bool> changed(first.size());
   for (size_t i = 0; i < first.size(); ++i) changed[i] = first[i] != second[i];
   // Independent masks disagree on a fraction 2p(1-p) = 0.42 of the elements.

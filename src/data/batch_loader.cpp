@@ -35,6 +35,9 @@ struct Slot {
 void validate(const Dataset& data, const std::vector<size_t>& indices, const Normalization& norm,
               const LoaderOptions& opts) {
   if (opts.batch_size < 1) throw std::invalid_argument("batch size must be at least 1");
+  if (opts.shards < 1 || opts.shard < 0 || opts.shard >= opts.shards)
+    throw std::invalid_argument("shard " + std::to_string(opts.shard) + " is not one of " +
+                                std::to_string(opts.shards));
   if (opts.height < 1 || opts.width < 1)
     throw std::invalid_argument("loader image size must be positive, got " +
                                 std::to_string(opts.height) + "x" + std::to_string(opts.width));
@@ -63,6 +66,7 @@ struct BatchLoader::Impl {
   const Dataset& data;
   const std::vector<size_t> indices;
   const LoaderOptions opts;
+  const size_t global_batch;  // batch_size x shards
   const int64_t batches;
   const InputNormalizer normalizer;
   std::array<Slot, kSlots> slots;
@@ -96,8 +100,9 @@ BatchLoader::Impl::Impl(const Dataset& data_, std::vector<size_t> indices_,
     : data(data_),
       indices(std::move(indices_)),
       opts(opts_),
-      batches(opts.drop_last ? int64_t(indices.size() / opts.batch_size)
-                             : int64_t((indices.size() + opts.batch_size - 1) / opts.batch_size)),
+      global_batch(size_t(opts.batch_size) * size_t(opts.shards)),
+      batches(opts.drop_last ? int64_t(indices.size() / global_batch)
+                             : int64_t((indices.size() + global_batch - 1) / global_batch)),
       normalizer(norm),
       augmenter(opts.augment, opts.height, opts.width) {
   const size_t floats = size_t(opts.batch_size) * kChannels * opts.height * opts.width;
@@ -163,18 +168,23 @@ void BatchLoader::Impl::prepare_order(int64_t for_epoch) {
 
 void BatchLoader::Impl::fill(Slot& slot, int64_t for_epoch, int64_t batch, uint64_t job) {
   prepare_order(for_epoch);
-  const size_t begin = size_t(batch) * opts.batch_size;
-  const int count = int(std::min(size_t(opts.batch_size), order.size() - begin));
+  const size_t begin = size_t(batch) * global_batch;
+  // This rank's images of the global batch: positions shard + shards * k within it.
+  const size_t in_batch = std::min(global_batch, order.size() - begin);
+  const int count = in_batch > size_t(opts.shard)
+                        ? int((in_batch - size_t(opts.shard) + opts.shards - 1) / size_t(opts.shards))
+                        : 0;
   const size_t image_floats = size_t(kChannels) * opts.height * opts.width;
   for (int k = 0; k < count; ++k) {
     if (stopping || generation != job) return;  // nobody will read this batch any more
-    const size_t index = order[begin + k];
+    const int position = opts.shard + opts.shards * k;
+    const size_t index = order[begin + size_t(position)];
     slot.labels[k] = data.label(index);
     const cv::Mat image = data.image(index);
     if (image.type() != CV_8UC3 || image.empty())
       throw std::runtime_error("dataset image " + std::to_string(index) +
                                " is not a non-empty 8-bit RGB image");
-    normalizer.write_planar(augmenter.apply(image, {opts.seed, for_epoch, batch, k, index}),
+    normalizer.write_planar(augmenter.apply(image, {opts.seed, for_epoch, batch, position, index}),
                             slot.images.data() + k * image_floats);
   }
   std::fill(slot.images.begin() + count * image_floats, slot.images.end(), 0.f);

@@ -31,6 +31,12 @@ struct LoaderOptions {
   bool shuffle = false;
   bool drop_last = false;       // training drops the short last batch; evaluation pads it
   uint64_t seed = 0;
+  // Data-parallel runs: this process is rank `shard` of `shards`. Batch b is then rank `shard`'s
+  // part of the global batch b of batch_size x shards images: the global positions shard,
+  // shard + shards, ... (PyTorch's DistributedSampler, whose strided shard of the epoch gives
+  // the same batches). Augmentation draws by the global position, so which images a global
+  // batch holds, and their crops and flips, do not depend on the number of ranks.
+  int shard = 0, shards = 1;
 };
 
 class BatchLoader {

@@ -23,14 +23,19 @@ void DropoutLayer::bind(const LayerBuffers& b) {
   backward_args_ = {{DNNL_ARG_SRC_0, b.diff_dst}, {DNNL_ARG_SRC_1, mask_}, {DNNL_ARG_DST, b.diff_src}};
 }
 
-void DropoutLayer::draw_mask(uint64_t step) {
+void DropoutLayer::draw_mask(const Pass& pass) {
   float* mask = data_of(mask_);
   const int64_t n = static_cast<int64_t>(elements_of(desc_));
+  const int64_t per_image = n / desc_.dims()[0];
   const float p = spec_.dropout, keep_scale = 1.f / (1.f - p);
-  const uint64_t stream_key = mix64(seed_ ^ mix64(step));
+  const uint64_t stream_key = mix64(seed_ ^ mix64(pass.step));
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i)
-    mask[i] = uniform01(mix64(stream_key + static_cast<uint64_t>(i))) < p ? 0.f : keep_scale;
+  for (int64_t i = 0; i < n; ++i) {
+    // The element's index in the global batch (plain N x ... order, whatever the layout).
+    const int64_t row = pass.shard + pass.shards * (i / per_image);
+    const uint64_t key = static_cast<uint64_t>(row * per_image + i % per_image);
+    mask[i] = uniform01(mix64(stream_key + key)) < p ? 0.f : keep_scale;
+  }
 }
 
 void DropoutLayer::forward(dnnl::stream& stream, const Pass& pass) {
@@ -39,7 +44,7 @@ void DropoutLayer::forward(dnnl::stream& stream, const Pass& pass) {
     copy_.execute(stream, copy_args_);
     return;
   }
-  draw_mask(pass.step);
+  draw_mask(pass);
   apply_.execute(stream, apply_args_);
 }
 

@@ -18,7 +18,7 @@ class DropoutLayer final : public Layer {
   void backward(dnnl::stream& stream) override;
 
  private:
-  void draw_mask(uint64_t step);
+  void draw_mask(const Pass& pass);
 
   uint64_t seed_;
   dnnl::memory::desc desc_;

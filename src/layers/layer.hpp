@@ -56,6 +56,10 @@ struct SetupOptions {
 struct Pass {
   bool training = false;  // batch statistics for batch norm, dropout masks on
   uint64_t step = 0;      // training step: with the seed, it determines the dropout masks
+  // Data-parallel runs: batch row n is position shard + shards * n of the global batch (as the
+  // batch loader shards it). Dropout draws by that position, so the masks of an image do not
+  // depend on the number of ranks.
+  int shard = 0, shards = 1;
 };
 
 class Layer {

@@ -15,6 +15,23 @@ std::vector<double> EvalResult::per_class_accuracy() const {
   return acc;
 }
 
+void sum_over_ranks(EvalResult& r, Communicator& comm) {
+  if (comm.size() == 1) return;
+  std::vector<int64_t> counts = {r.images};
+  for (const auto& row : r.confusion) counts.insert(counts.end(), row.begin(), row.end());
+  comm.allreduce(counts.data(), counts.size(), ReduceOp::Sum);
+  const double loss_sum = comm.reduced(r.loss * double(r.images), ReduceOp::Sum);
+  r.images = counts[0];
+  int64_t correct = 0;
+  for (size_t k = 0, at = 1; k < r.confusion.size(); ++k)
+    for (size_t j = 0; j < r.confusion[k].size(); ++j, ++at) {
+      r.confusion[k][j] = counts[at];
+      if (j == k) correct += counts[at];
+    }
+  r.loss = r.images > 0 ? loss_sum / double(r.images) : 0.0;
+  r.accuracy = r.images > 0 ? double(correct) / double(r.images) : 0.0;
+}
+
 void enable_unit_stats(Network& net, bool on) {
   for (auto* act : net.activations()) act->enable_unit_stats(on);
 }

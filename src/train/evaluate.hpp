@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/batch_loader.hpp"
+#include "dist/communicator.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "net/network.hpp"
 #include "stats/unit_report.hpp"
@@ -25,6 +26,10 @@ struct EvalResult {
 // statistics afterwards (of the images themselves, not of the augmented views).
 EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader, bool unit_stats,
                     const std::string& progress_label, TtaMode tta = TtaMode::None);
+
+// A sharded split (each rank evaluated its own part): `r` becomes the result over every rank's
+// images.
+void sum_over_ranks(EvalResult& r, Communicator& comm);
 
 // Unit statistics on/off for every activation layer (counters reset either way).
 void enable_unit_stats(Network& net, bool on);

@@ -4,14 +4,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <iterator>
 
 namespace relunet {
 namespace {
 
-constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
-
 std::atomic<int> first_signal{0};
-struct sigaction previous[sizeof kSignals / sizeof kSignals[0]];
+struct sigaction previous[std::size(kInterruptSignals)];
 
 extern "C" void on_signal(int sig) {
   int none = 0;
@@ -25,21 +24,19 @@ InterruptGuard::InterruptGuard() {
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
-  for (size_t i = 0; i < sizeof kSignals / sizeof kSignals[0]; ++i)
-    sigaction(kSignals[i], &action, &previous[i]);
+  for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+    sigaction(kInterruptSignals[i], &action, &previous[i]);
 }
 
 InterruptGuard::~InterruptGuard() {
-  for (size_t i = 0; i < sizeof kSignals / sizeof kSignals[0]; ++i)
-    sigaction(kSignals[i], &previous[i], nullptr);
+  for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+    sigaction(kInterruptSignals[i], &previous[i], nullptr);
 }
-
-bool InterruptGuard::requested() const { return first_signal != 0; }
 
 int InterruptGuard::signal_number() const { return first_signal; }
 
-const char* InterruptGuard::signal_name() const {
-  switch (first_signal) {
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
     case SIGTERM: return "SIGTERM";
     case SIGHUP: return "SIGHUP";
     default: return "SIGINT";

@@ -5,10 +5,14 @@
 // never leaves a torn file.
 #pragma once
 
+#include <csignal>
 #include <stdexcept>
 #include <string>
 
 namespace relunet {
+
+// The signals that stop a run.
+inline constexpr int kInterruptSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 class InterruptGuard {
  public:
@@ -16,10 +20,12 @@ class InterruptGuard {
   ~InterruptGuard();  // restores the previous ones
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
-  bool requested() const;
   int signal_number() const;        // of the first signal received; 0 if none
-  const char* signal_name() const;  // "SIGINT", "SIGTERM", "SIGHUP"
 };
+
+// "SIGINT", "SIGTERM" or "SIGHUP" for those signals' numbers (in a data-parallel run, the
+// signal another rank received).
+const char* signal_name(int signal_number);
 
 // A run stopped by a signal after saving its state; the process exits with 128 + the signal's
 // number, as a shell reports a command a signal ended.

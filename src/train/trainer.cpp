@@ -4,13 +4,19 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "data/data_source.hpp"
+#include "dist/bucketed_mean.hpp"
+#include "dist/communicator.hpp"
+#include "dist/reduce_counters.hpp"
+#include "dist/replicas.hpp"
 #include "net/batch_input.hpp"
 #include "net/initialization.hpp"
 #include "net/layer_table.hpp"
@@ -44,6 +50,7 @@ struct RunState {
   double best_val_accuracy = -1.0;
   int64_t best_epoch = 0;
   double elapsed_seconds = 0.0;
+  int64_t ranks = 1;  // data-parallel processes: the shards and their order depend on it
   // With a time budget: the speeds measured last, which the plan starts from on resume.
   struct Speed {
     double step_seconds = 0;       // per training step
@@ -69,6 +76,7 @@ nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
           {"best_val_accuracy", s.best_val_accuracy},
           {"best_epoch", s.best_epoch},
           {"elapsed_seconds", s.elapsed_seconds},
+          {"ranks", s.ranks},
           {"speed",
            {{"step_seconds", s.speed.step_seconds},
             {"epoch_end_seconds", s.speed.epoch_end_seconds},
@@ -97,6 +105,7 @@ RunState state_from_json(const nlohmann::json& j) {
   // Absent before runs were planned in steps (the trainer then counts whole epochs) and before
   // the budget plan kept its speeds (it measures them afresh).
   s.total_steps = j.value("total_steps", int64_t(0));
+  s.ranks = j.value("ranks", int64_t(1));  // absent before data-parallel training: one process
   if (j.contains("speed")) {
     const auto& v = j["speed"];
     s.speed.step_seconds = v.at("step_seconds");
@@ -129,6 +138,7 @@ void check_state(const RunState& s, const TrainOptions& o) {
   require(s.epoch >= 0 && s.epoch <= s.epochs_total,
           fmt::format("epoch {} is not from 0 to epochs_total {}", s.epoch, s.epochs_total));
   require(s.step >= 0, fmt::format("step {} is negative", s.step));
+  require(s.ranks >= 1, fmt::format("ranks {} is not a process count", s.ranks));
   require(s.best_epoch >= 0 && s.best_epoch <= s.epoch,
           fmt::format("best_epoch {} is not from 0 to epoch {}", s.best_epoch, s.epoch));
   require(s.best_val_accuracy >= -1 && s.best_val_accuracy <= 1,
@@ -230,6 +240,37 @@ int64_t test_slowdown_epoch() {
   return env ? std::atoll(env) : 0;
 }
 
+// Test hooks of the data-parallel tests. RELUNET_TEST_FAIL_RANK=R:STEP:HOW makes rank R fail
+// at step STEP, by throwing (HOW = throw) or by dying of SIGKILL (kill).
+// RELUNET_TEST_CHECK_REPLICAS=1 checks after every step that all ranks hold the same weights.
+void test_fail_rank(int rank, int64_t step) {
+  const char* env = std::getenv("RELUNET_TEST_FAIL_RANK");
+  int fail_rank = -1;
+  long long fail_step = -1;
+  char how[8] = {};
+  if (!env || std::sscanf(env, "%d:%lld:%7s", &fail_rank, &fail_step, how) != 3) return;
+  if (fail_rank != rank || fail_step != step) return;
+  if (std::string(how) == "kill") std::raise(SIGKILL);
+  throw std::runtime_error(fmt::format("test hook: rank {} fails at step {}", rank, step));
+}
+bool test_check_replicas() { return std::getenv("RELUNET_TEST_CHECK_REPLICAS") != nullptr; }
+
+// A data-parallel run splits every batch evenly over its ranks and resumes only with as many.
+void check_ranks(const TrainOptions& o, const RunState& s, bool resumed, int ranks,
+                 const std::string& last_path) {
+  if (resumed && s.ranks != ranks)
+    throw std::runtime_error(fmt::format(
+        "{} was trained by {} process{}, this run has {}: resume it with {} (the data shards and "
+        "batch-norm statistics depend on the count)",
+        last_path, s.ranks, s.ranks == 1 ? "" : "es", ranks,
+        s.ranks == 1 ? std::string("one process, without mpirun") : fmt::format("mpirun -np {}", s.ranks)));
+  if (o.batch % ranks != 0)
+    throw std::runtime_error(fmt::format(
+        "--batch {} does not divide among the {} processes of this run: --batch is the global "
+        "batch, split evenly over the ranks; use a multiple of {}",
+        o.batch, ranks, ranks));
+}
+
 int64_t epochs_of(int64_t steps, int64_t steps_per_epoch) {
   return (steps + steps_per_epoch - 1) / steps_per_epoch;
 }
@@ -258,6 +299,11 @@ double train(const TrainRun& run) {
   const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
   // From the start: a signal during setup is acted on once there is a state to save.
   const InterruptGuard interrupt;
+  // Data-parallel: every rank runs this function; rank 0 (the leader) alone writes the run
+  // directory, and the ranks agree on everything else through collective operations.
+  Communicator& comm = world();
+  const int ranks = comm.size();
+  const bool leader = comm.rank() == 0;
   const auto refuse_existing_run = [&] {
     if (fs::exists(last_path))
       throw std::runtime_error(out + " already holds a run (" + last_path +
@@ -269,7 +315,7 @@ double train(const TrainRun& run) {
   if (run.resume) {
     if (!fs::exists(last_path))
       throw std::runtime_error("cannot resume: " + last_path + " does not exist");
-    claim.emplace(out);
+    if (leader) claim.emplace(out);
     resumed = load_checkpoint(last_path);
     decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
       opts = train_options_from_json(j.at("options"));
@@ -281,6 +327,8 @@ double train(const TrainRun& run) {
   } else {
     refuse_existing_run();
   }
+  check_ranks(opts, state, resumed.has_value(), ranks, last_path);
+  state.ranks = ranks;
 
   const auto train_data = open_dataset(run.data_dir, SplitName::Train);
   std::optional<Pretrained> pretrained;
@@ -330,21 +378,26 @@ double train(const TrainRun& run) {
     for (size_t i : val_idx) train_data->image(i);
   }
 
-  const int batch_size = static_cast<int>(opts.batch);
-  const LoaderOptions train_lo{batch_size, int(spec.input.h), int(spec.input.w), opts.augment, true, true, opts.seed};
-  const LoaderOptions val_lo{batch_size, int(spec.input.h), int(spec.input.w), {}, false, false, opts.seed};
+  // Each rank's part of every batch (check_ranks: it divides).
+  const int batch_size = static_cast<int>(opts.batch / ranks);
+  const LoaderOptions train_lo{batch_size, int(spec.input.h), int(spec.input.w), opts.augment,
+                               true, true, opts.seed, comm.rank(), ranks};
+  const LoaderOptions val_lo{batch_size, int(spec.input.h), int(spec.input.w), {}, false, false,
+                             opts.seed, comm.rank(), ranks};
   BatchLoader train_loader(*train_data, train_idx, norm, train_lo);
   BatchLoader val_loader(*train_data, val_idx, norm, val_lo);
   const int64_t steps_per_epoch = train_loader.batches_per_epoch();
 
   Context ctx;
-  Network net(spec, opts.batch, true, opts.seed, ctx);
+  Network net(spec, batch_size, true, opts.seed, ctx);
   SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), opts.label_smoothing);
   // Validation loss is plain cross-entropy, comparable across runs and with `relunet eval`.
   SoftmaxCrossEntropy val_loss(net.logits(), net.logits_grad(), 0.f);
-  spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads",
+  spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads{}",
                spec.name, spec.layers.size(), train_idx.size(), val_idx.size(), opts.batch,
-               max_threads());
+               max_threads(),
+               ranks > 1 ? fmt::format(" in each of {} processes ({} images each per batch)", ranks, batch_size)
+                         : "");
   spdlog::info("layers:\n{}", layer_table(spec));
 
   if (state.total_steps <= 0) state.total_steps = state.epochs_total * steps_per_epoch;
@@ -360,6 +413,7 @@ double train(const TrainRun& run) {
     state.total_steps = plan->total_steps({elapsed(), state.step, state.speed.step_seconds,
                                            state.speed.epoch_end_seconds,
                                            state.speed.val_seconds * double(final_views - 1)});
+    comm.broadcast(&state.total_steps, sizeof state.total_steps);  // rank 0's clock decides
     state.epochs_total = epochs_of(state.total_steps, steps_per_epoch);
   };
   if (opts.time_budget_minutes > 0)
@@ -401,16 +455,33 @@ double train(const TrainRun& run) {
     import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
     import_live_weights(average, live, ctx.stream, last_path);
   }
+  // Every rank starts from rank 0's state. Checked first: the broadcast copies raw buffers.
+  check_same_layouts(comm, net.params());
+  {
+    std::vector<dnnl::memory> state_buffers;
+    for (const Param* p : net.params()) state_buffers.push_back(p->value);
+    for (const dnnl::memory& v : sgd.velocity()) state_buffers.push_back(v);
+    broadcast_buffers(comm, state_buffers);
+  }
+  BucketedMean gradients(gradients_of(sgd.params()), comm);
+  // Batch-norm running statistics: each rank's come from its part of the batch; their mean after
+  // every step keeps the ranks alike (and the running means equal one process's).
+  std::vector<dnnl::memory> running_stats;
+  for (const Param* p : net.params())
+    if (!p->trainable()) running_stats.push_back(p->value);
+  BucketedMean batch_statistics(running_stats, comm);
 
   // Every input has been checked: only now does the run directory come into existence. Checked
   // again under the claim: another run may have started in it since.
-  if (!claim) {
+  if (leader && !claim) {
     claim.emplace(out);
     refuse_existing_run();
   }
-  MetricsLog metrics(out + "/metrics.jsonl", state.epoch);
+  std::optional<MetricsLog> metrics;
+  if (leader) metrics.emplace(out + "/metrics.jsonl", state.epoch);
   // A checkpoint's parameters are the weights evaluation uses: the average, once there is one.
   const auto save = [&](const std::string& path, bool with_optimizer) {
+    if (!leader) return;
     Checkpoint c = [&] {
       const AveragedWeights averaged(average);
       return checkpoint_of(net, norm, train_data->class_names());
@@ -425,22 +496,45 @@ double train(const TrainRun& run) {
   };
 
   const int64_t slowdown_epoch = test_slowdown_epoch();
+  const bool check_replicas = test_check_replicas();
+  const int64_t first_step = state.step;
   // Plans made within an epoch: about ten, from the speed of the steps since the last one.
   const int64_t replan_every = std::max<int64_t>(3, steps_per_epoch / 10);
+  // The ranks stop together: at each safe point they agree on the signal any of them received.
+  // A vote is one count per signal (kInterruptSignals), summed over the ranks; after every step it
+  // travels with the loss sums, in the same allreduce.
+  int stop_signal = 0;
+  const auto vote = [&](double* votes) {
+    for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+      votes[i] = interrupt.signal_number() == kInterruptSignals[i] ? 1.0 : 0.0;
+  };
+  const auto count_votes = [&](const double* votes) {
+    for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+      if (votes[i] > 0) stop_signal = kInterruptSignals[i];
+    return stop_signal != 0;
+  };
+  const auto agree_on_stop = [&] {
+    double votes[std::size(kInterruptSignals)];
+    vote(votes);
+    comm.allreduce(votes, std::size(kInterruptSignals), ReduceOp::Sum);
+    return count_votes(votes);
+  };
   const auto stop_if_interrupted = [&](int64_t epoch) {
-    if (!interrupt.requested()) return;
+    if (!stop_signal) return;
     const std::string where = state.partial.batch > 0
                                   ? "epoch " + std::to_string(epoch) + ", batch " +
                                         std::to_string(state.partial.batch) + "/" +
                                         std::to_string(steps_per_epoch)
                               : state.epoch == 0 ? "the start of epoch 1"
                                                  : "the end of epoch " + std::to_string(state.epoch);
-    throw Interrupted(interrupt.signal_number(),
-                      std::string(interrupt.signal_name()) + ": stopped at " + where + "; " +
-                          last_path + " is saved; continue with: relunet train --out " + out +
+    throw Interrupted(stop_signal,
+                      std::string(signal_name(stop_signal)) + ": stopped at " + where + "; " +
+                          last_path + " is saved; continue with: " +
+                          (ranks > 1 ? fmt::format("mpirun -np {} ", ranks) : std::string()) +
+                          "relunet train --out " + out +
                           " --data " + run.data_dir + " --resume");
   };
-  if (interrupt.requested()) {  // during setup
+  if (agree_on_stop()) {  // during setup
     save(last_path, true);
     stop_if_interrupted(state.epoch + 1);
   }
@@ -448,7 +542,8 @@ double train(const TrainRun& run) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
     auto& part = state.partial;  // resumed mid-epoch: the batches already done
     enable_unit_stats(net, opts.unit_stats);
-    if (opts.unit_stats && part.batch > 0)
+    // The epoch's counters so far are of every rank's images: rank 0 carries them on.
+    if (opts.unit_stats && part.batch > 0 && leader)
       for (size_t i = 0; i < net.activations().size(); ++i)
         net.activations()[i]->counters() = part.units.at(i);
     const auto epoch_start = Clock::now();
@@ -476,24 +571,33 @@ double train(const TrainRun& run) {
       load_batch(net, batch);
       net.forward(Pass{true, static_cast<uint64_t>(state.step)});
       const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
-      if (!std::isfinite(r.loss_sum))
+      // The whole batch's sums, so that every rank sees a divergence at once, and the stop vote.
+      double sums[3 + std::size(kInterruptSignals)] = {r.loss_sum, double(r.correct), double(batch.count)};
+      vote(sums + 3);
+      comm.allreduce(sums, std::size(sums), ReduceOp::Sum);
+      count_votes(sums + 3);
+      if (!std::isfinite(sums[0]))
         throw std::runtime_error(fmt::format(
             "training diverged: the loss is {} at epoch {}, batch {}; try a lower learning rate "
             "than --lr {:g}{}",
-            r.loss_sum, epoch, batch.index + 1, opts.schedule.lr,
+            sums[0], epoch, batch.index + 1, opts.schedule.lr,
             fs::exists(last_path) ? " (the last good checkpoint, " + last_path + ", is kept)" : ""));
       loss.backward();
       net.backward();
+      test_fail_rank(comm.rank(), state.step);
+      gradients.average();
       lr = schedule.at(state.step);
       sgd.step(lr);
+      batch_statistics.average();
       ++state.step;
+      if (check_replicas) check_identical_values(comm, net.params(), state.step);
       average.after_step(state.step, state.epoch, schedule.total_steps());
       if (slowdown_epoch > 0 && epoch >= slowdown_epoch)
         std::this_thread::sleep_for(Clock::now() - step_start);
       part.batch = batch.index + 1;
-      part.loss_sum += r.loss_sum;
-      part.correct += r.correct;
-      part.seen += batch.count;
+      part.loss_sum += sums[0];
+      part.correct += int64_t(sums[1]);
+      part.seen += int64_t(sums[2]);
       if (plan && part.batch % replan_every == 0 && part.batch < steps_per_epoch) {
         measure_steps();
         replan();
@@ -503,10 +607,13 @@ double train(const TrainRun& run) {
                                                 100.0 * part.correct / part.seen));
       // The epoch ends at its last batch or where the plan ends; an interruption there is
       // reported after the epoch's validation and checkpoint instead.
-      if (interrupt.requested() && part.batch < steps_per_epoch && state.step < state.total_steps) {
+      if (stop_signal && part.batch < steps_per_epoch && state.step < state.total_steps) {
         progress.finish();
         part.units.clear();
-        for (auto* act : net.activations()) part.units.push_back(act->counters());
+        for (auto* act : net.activations()) {
+          part.units.push_back(act->counters());
+          reduce_unit_counters(comm, part.units.back());
+        }
         state.elapsed_seconds = elapsed();
         save(last_path, true);
         stop_if_interrupted(epoch);
@@ -522,6 +629,7 @@ double train(const TrainRun& run) {
     part = {};
     const double train_seconds = seconds_since(epoch_start);
     const double data_wait = train_loader.take_wait_seconds();
+    for (auto* act : net.activations()) reduce_unit_counters(comm, act->counters());
     const auto train_units = unit_reports(net, opts.near_dead);
 
     EvalResult val;
@@ -533,6 +641,8 @@ double train(const TrainRun& run) {
       const AveragedWeights averaged(average);
       const auto val_start = Clock::now();
       val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation", val_tta);
+      sum_over_ranks(val, comm);  // each rank evaluated its shard
+      for (auto* act : net.activations()) reduce_unit_counters(comm, act->counters());
       if (!last) state.speed.val_seconds = seconds_since(val_start);
       val_units = unit_reports(net, opts.near_dead);
     }
@@ -567,7 +677,7 @@ double train(const TrainRun& run) {
       for (const auto& u : val_units) m["units"]["val"].push_back(to_json(u));
       m["units"]["changes"] = to_json(unit_changes);
     }
-    metrics.append(m);
+    if (metrics) metrics->append(m);
     save(last_path, true);
     if (best) save(best_path, false);
 
@@ -591,6 +701,7 @@ double train(const TrainRun& run) {
                      state.speed.step_seconds, state.speed.epoch_end_seconds, state.epochs_total,
                      state.total_steps, epochs_planned);
     }
+    agree_on_stop();
     stop_if_interrupted(epoch);  // the last epoch too: the signal is reported, not dropped
     if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
         !last) {
@@ -599,6 +710,9 @@ double train(const TrainRun& run) {
       break;
     }
   }
+  if (check_replicas)
+    spdlog::info("replicas: the {} ranks held bitwise-identical parameters after each of {} steps",
+                 ranks, state.step - first_step);
   spdlog::info("done: best validation accuracy {:.2f}% at epoch {}; checkpoints in {}",
                100.0 * state.best_val_accuracy, state.best_epoch, out);
   return state.best_val_accuracy;
