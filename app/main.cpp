@@ -14,7 +14,7 @@
 #include "core/context.hpp"
 #include "io/printable.hpp"
 #include "train/interrupt.hpp"
-#include "train/tta.hpp"
+#include "net/tta.hpp"
 
 namespace relunet::cli {
 namespace {

@@ -31,6 +31,11 @@ struct LoaderOptions {
   bool shuffle = false;
   bool drop_last = false;       // training drops the short last batch; evaluation pads it
   uint64_t seed = 0;
+
+  // Training: shuffled, augmented, the short last batch dropped.
+  static LoaderOptions training(int batch_size, int height, int width, const Augmentation& augment, uint64_t seed);
+  // Evaluation: every image once, in order, unaugmented; the short last batch padded.
+  static LoaderOptions evaluation(int batch_size, int height, int width);
 };
 
 class BatchLoader {

@@ -7,8 +7,8 @@
 #include "data/batch_loader.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "net/network.hpp"
-#include "stats/unit_report.hpp"
-#include "train/tta.hpp"
+#include "net/tta.hpp"
+#include "net/unit_stats.hpp"
 
 namespace relunet {
 
@@ -25,10 +25,5 @@ struct EvalResult {
 // statistics afterwards (of the images themselves, not of the augmented views).
 EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader, bool unit_stats,
                     const std::string& progress_label, TtaMode tta = TtaMode::None);
-
-// Unit statistics on/off for every activation layer (counters reset either way).
-void enable_unit_stats(Network& net, bool on);
-// One report per activation layer, from its current counters.
-std::vector<LayerUnitReport> unit_reports(Network& net, double near_dead_fraction);
 
 }  // namespace relunet
