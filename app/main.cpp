@@ -17,7 +17,7 @@
 #include "dist/communicator.hpp"
 #include "io/printable.hpp"
 #include "train/interrupt.hpp"
-#include "train/tta.hpp"
+#include "net/tta.hpp"
 
 namespace relunet::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "train/tta.hpp"
+#include "net/tta.hpp"
 
 namespace relunet {
 namespace {

@@ -22,24 +22,6 @@ class ModelError(Exception):
     pass
 
 
-# Per type: the fields a layer may have, with relunet's defaults (models/README.md); None means
-# required. "stride": "kernel" means the stride defaults to the kernel size.
-FIELDS = {
-    "conv": {"filters": None, "kernel": None, "stride": 1, "pad": 0, "groups": 1, "bias": True,
-             "init_std": 0.0, "init": "random", "frozen": False},
-    "maxpool": {"kernel": None, "stride": "kernel", "pad": 0},
-    "avgpool": {"kernel": None, "stride": "kernel", "pad": 0},
-    "fc": {"units": None, "bias": True, "init_std": 0.0, "scale": 1.0},
-    "lrn": {"size": 5, "alpha": 1e-4, "beta": 0.75, "k": 2.0},
-    "batchnorm": {"eps": 1e-5, "momentum": 0.1, "scale": True},
-    "dropout": {"p": 0.5},
-    "flatten": {},
-    "relu": {},
-    "leaky-relu": {"slope": 0.01},
-    "tanh": {},
-    "sigmoid": {},
-    "elu": {"alpha": 1.0},
-}
 CONV_INITS = ("random", "dirac", "patch-whitening")
 ACTIVATIONS = ("relu", "leaky-relu", "tanh", "sigmoid", "elu")
 WHITENING_EPS = 5e-4     # as relunet (src/net/patch_whitening.hpp) and airbench94
@@ -49,9 +31,9 @@ WHITENING_IMAGES = 5000  # the first 5,000 training images give the patch statis
 def _fields(path, index, layer):
     kind = layer.get("type")
     where = f"{path}: layer {index + 1} ({kind})"
-    if kind not in FIELDS:
+    if kind not in TYPES:
         raise ModelError(f"{where}: no PyTorch translation for this layer type")
-    spec = FIELDS[kind]
+    spec = TYPES[kind][0]
     unknown = set(layer) - set(spec) - {"type", "name"}
     if unknown:
         raise ModelError(f"{where}: no PyTorch translation for field(s) {sorted(unknown)}")
@@ -80,35 +62,41 @@ class Scale(nn.Module):
         return f"scale={self.scale:g}"
 
 
-def _module(kind, f, spatial):
-    if kind == "conv":
-        return nn.LazyConv2d(f["filters"], f["kernel"], stride=f["stride"], padding=f["pad"],
-                             groups=f["groups"], bias=f["bias"])
-    if kind == "maxpool":
-        return nn.MaxPool2d(f["kernel"], stride=f["stride"], padding=f["pad"])
-    if kind == "avgpool":  # relunet averages over the window's pixels inside the image
-        return nn.AvgPool2d(f["kernel"], stride=f["stride"], padding=f["pad"],
-                            count_include_pad=False)
-    if kind == "fc":
-        return nn.LazyLinear(f["units"], bias=f["bias"])
-    if kind == "lrn":  # both: b = a / (k + alpha/size * sum a^2)^beta
-        return nn.LocalResponseNorm(f["size"], alpha=f["alpha"], beta=f["beta"], k=f["k"])
-    if kind == "batchnorm":  # both: running = (1 - momentum) running + momentum batch (unbiased)
-        norm = nn.LazyBatchNorm2d if spatial else nn.LazyBatchNorm1d
-        return norm(eps=f["eps"], momentum=f["momentum"])
-    if kind == "dropout":
-        return nn.Dropout(f["p"])
-    if kind == "flatten":
-        return nn.Flatten()
-    if kind == "relu":
-        return nn.ReLU(inplace=True)
-    if kind == "leaky-relu":
-        return nn.LeakyReLU(f["slope"], inplace=True)
-    if kind == "tanh":
-        return nn.Tanh()
-    if kind == "sigmoid":
-        return nn.Sigmoid()
-    return nn.ELU(f["alpha"], inplace=True)
+def _batch_norm(f, spatial):  # both: running = (1 - momentum) running + momentum batch (unbiased)
+    norm = nn.LazyBatchNorm2d if spatial else nn.LazyBatchNorm1d
+    return norm(eps=f["eps"], momentum=f["momentum"])
+
+
+# One row per model-file type: the fields a layer may have, with relunet's defaults
+# (models/README.md; None means required, "kernel" that the stride defaults to the kernel size),
+# and the PyTorch module computing it from the fields and whether its input is spatial.
+TYPES = {
+    "conv": ({"filters": None, "kernel": None, "stride": 1, "pad": 0, "groups": 1, "bias": True,
+              "init_std": 0.0, "init": "random", "frozen": False},
+             lambda f, spatial: nn.LazyConv2d(f["filters"], f["kernel"], stride=f["stride"],
+                                              padding=f["pad"], groups=f["groups"],
+                                              bias=f["bias"])),
+    "maxpool": ({"kernel": None, "stride": "kernel", "pad": 0},
+                lambda f, spatial: nn.MaxPool2d(f["kernel"], stride=f["stride"], padding=f["pad"])),
+    # relunet averages over the window's pixels inside the image
+    "avgpool": ({"kernel": None, "stride": "kernel", "pad": 0},
+                lambda f, spatial: nn.AvgPool2d(f["kernel"], stride=f["stride"], padding=f["pad"],
+                                                count_include_pad=False)),
+    "fc": ({"units": None, "bias": True, "init_std": 0.0, "scale": 1.0},
+           lambda f, spatial: nn.LazyLinear(f["units"], bias=f["bias"])),
+    # both: b = a / (k + alpha/size * sum a^2)^beta
+    "lrn": ({"size": 5, "alpha": 1e-4, "beta": 0.75, "k": 2.0},
+            lambda f, spatial: nn.LocalResponseNorm(f["size"], alpha=f["alpha"], beta=f["beta"],
+                                                    k=f["k"])),
+    "batchnorm": ({"eps": 1e-5, "momentum": 0.1, "scale": True}, _batch_norm),
+    "dropout": ({"p": 0.5}, lambda f, spatial: nn.Dropout(f["p"])),
+    "flatten": ({}, lambda f, spatial: nn.Flatten()),
+    "relu": ({}, lambda f, spatial: nn.ReLU(inplace=True)),
+    "leaky-relu": ({"slope": 0.01}, lambda f, spatial: nn.LeakyReLU(f["slope"], inplace=True)),
+    "tanh": ({}, lambda f, spatial: nn.Tanh()),
+    "sigmoid": ({}, lambda f, spatial: nn.Sigmoid()),
+    "elu": ({"alpha": 1.0}, lambda f, spatial: nn.ELU(f["alpha"], inplace=True)),
+}
 
 
 def _check_values(path, index, kind, f):
@@ -157,7 +145,7 @@ def load(path):
                                  "for a spatial layer after fc or flatten")
             if kind == "fc" and spatial:
                 modules.append(nn.Flatten())  # relunet's fc flattens a spatial input implicitly
-            module = _module(kind, fields, spatial)
+            module = TYPES[kind][1](fields, spatial)
             modules.append(module)
             if kind == "fc" and fields["scale"] != 1:
                 modules.append(Scale(fields["scale"]))

@@ -12,8 +12,7 @@
 #include "data/batch_loader.hpp"
 #include "net/batch_input.hpp"
 #include "net/layer_table.hpp"
-#include "train/evaluate.hpp"
-#include "train/train_options.hpp"
+#include "net/unit_stats.hpp"
 
 namespace relunet {
 namespace {
@@ -87,8 +86,8 @@ void measure_loader(TrainingStep& step, const ModelSpec& spec, const BenchOption
   const SyntheticDataset data(size_t(batches * o.batch), int(spec.classes), kSyntheticSide, o.seed);
   std::vector<size_t> indices(data.size());
   std::iota(indices.begin(), indices.end(), size_t{0});
-  const LoaderOptions lo{int(o.batch), int(spec.input.h), int(spec.input.w), TrainOptions{}.augment,
-                         true, true, o.seed};
+  const auto lo = LoaderOptions::training(int(o.batch), int(spec.input.h), int(spec.input.w),
+                                          kTrainingAugmentation, o.seed);
   BatchLoader loader(data, std::move(indices), Normalization{}, lo);
   Network& net = step.net();
   Batch batch;

@@ -10,8 +10,8 @@
 #include "data/image_decode.hpp"
 #include "data/input_normalizer.hpp"
 #include "layers/softmax_cross_entropy.hpp"
-#include "train/run_checkpoint.hpp"
-#include "train/tta.hpp"
+#include "net/model_checkpoint.hpp"
+#include "net/tta.hpp"
 
 namespace relunet {
 

@@ -33,6 +33,10 @@ struct Augmentation {
   FlipMode flip_mode = FlipMode::Random;
 };
 
+// Training's default (`relunet train` without augmentation flags, and bench's loader): random
+// translations by up to 4 pixels and random flips.
+constexpr Augmentation kTrainingAugmentation{4, true};
+
 CropFill parse_crop_fill(const std::string& text);
 std::string to_string(CropFill fill);
 FlipMode parse_flip_mode(const std::string& text);

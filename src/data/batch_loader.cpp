@@ -193,6 +193,23 @@ void BatchLoader::Impl::fill(Slot& slot, int64_t for_epoch, int64_t batch, uint6
   slot.index = batch;
 }
 
+LoaderOptions LoaderOptions::evaluation(int batch_size, int height, int width) {
+  LoaderOptions o;
+  o.batch_size = batch_size;
+  o.height = height;
+  o.width = width;
+  return o;
+}
+
+LoaderOptions LoaderOptions::training(int batch_size, int height, int width, const Augmentation& augment,
+                                     uint64_t seed) {
+  LoaderOptions o = evaluation(batch_size, height, width);
+  o.augment = augment;
+  o.shuffle = o.drop_last = true;
+  o.seed = seed;
+  return o;
+}
+
 BatchLoader::BatchLoader(const Dataset& data, std::vector<size_t> indices, Normalization norm,
                          LoaderOptions opts) {
   validate(data, indices, norm, opts);  // before Impl divides by the batch size

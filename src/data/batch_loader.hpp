@@ -37,6 +37,11 @@ struct LoaderOptions {
   // the same batches). Augmentation draws by the global position, so which images a global
   // batch holds, and their crops and flips, do not depend on the number of ranks.
   int shard = 0, shards = 1;
+
+  // Training: shuffled, augmented, the short last batch dropped.
+  static LoaderOptions training(int batch_size, int height, int width, const Augmentation& augment, uint64_t seed);
+  // Evaluation: every image once, in order, unaugmented; the short last batch padded.
+  static LoaderOptions evaluation(int batch_size, int height, int width);
 };
 
 class BatchLoader {

@@ -1,12 +1,13 @@
 // dataset.hpp — a labelled image collection, independent of where the images come from.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
+
+#include "core/normalization.hpp"
 
 namespace relunet {
 
@@ -19,14 +20,6 @@ class Dataset {
   // calls it from its worker thread while the main thread may read labels.
   virtual cv::Mat image(size_t i) const = 0;
   virtual const std::vector<std::string>& class_names() const = 0;
-};
-
-// Per-channel input normalisation, x' = (x/255 - mean[c]) / stddev[c], RGB order. Computed on
-// the training split and stored in checkpoints so classification preprocesses exactly as
-// training did.
-struct Normalization {
-  std::array<float, 3> mean{0.f, 0.f, 0.f};
-  std::array<float, 3> stddev{1.f, 1.f, 1.f};
 };
 
 // Mean and standard deviation per channel over the images `indices` of `data`.

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "core/normalization.hpp"
 
 namespace relunet {
 

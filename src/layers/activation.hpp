@@ -14,6 +14,9 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& activation_kind();
+
 // oneDNN's forward algorithm and alpha for an activation (also used for fused post-ops).
 dnnl::algorithm forward_algorithm(ActivationFn fn);
 dnnl::algorithm backward_algorithm(ActivationFn fn);  // the *_use_dst_for_bwd variant

@@ -1,8 +1,54 @@
+// batch_norm.cpp — everything about the batch normalisation kind: model-file fields, shape rule,
+// oneDNN descriptors, forward, backward and parameters, ONNX node.
 #include "layers/batch_norm.hpp"
 
 #include "core/memory.hpp"
+#include "io/json_fields.hpp"
+#include "layers/layer_kind.hpp"
+#include "layers/shape_rules.hpp"
 
 namespace relunet {
+namespace {
+
+void read_batch_norm(LayerSpec& layer, FieldReader& fields) {
+  layer.bn_eps = fields.number("eps", LayerSpec().bn_eps);
+  layer.bn_momentum = fields.number("momentum", LayerSpec().bn_momentum);
+  layer.bn_scale = fields.boolean("scale", true);
+}
+
+void write_batch_norm(const LayerSpec& layer, nlohmann::ordered_json& j) {
+  j["eps"] = json_number(layer.bn_eps);
+  j["momentum"] = json_number(layer.bn_momentum);
+  j["scale"] = layer.bn_scale;
+}
+
+// Shapes: y has x's shape; (scale and) shift per channel.
+void fit_batch_norm(LayerSpec& layer, bool) {
+  check_float(layer.bn_eps, layer.bn_eps > 0.f, "eps", "a positive number");
+  check_float(layer.bn_momentum, layer.bn_momentum > 0.f && layer.bn_momentum <= 1.f, "momentum", "in (0, 1]");
+  layer.param_count = (layer.bn_scale ? 2 : 1) * layer.in.c;
+}
+
+// As an operator with the running statistics: the exact inference computation, and a consumer
+// may fold it into the layer before.
+void batch_norm_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
+  const std::vector<int64_t> dims{layer.out.c};
+  // Without a learnable scale relunet's scale is 1: a constant, as ONNX needs one.
+  const std::vector<std::string> inputs{
+      layer.bn_scale ? g.param(layer.name + ".scale", dims)
+                     : g.constant(layer.name + ".scale", dims, std::vector<float>(size_t(layer.out.c), 1.f)),
+      g.param(layer.name + ".shift", dims), g.param(layer.name + ".running_mean", dims),
+      g.param(layer.name + ".running_var", dims)};
+  g.node("BatchNormalization", layer.name, inputs, {{"epsilon", layer.bn_eps}});
+}
+
+}  // namespace
+
+const LayerKindInfo& batch_norm_kind() {
+  static const LayerKindInfo kind(LayerKind::BatchNorm, "batchnorm", "bn", read_batch_norm, write_batch_norm,
+                                  fit_batch_norm, make_layer_of<BatchNormLayer>, batch_norm_to_onnx);
+  return kind;
+}
 
 using dnnl::normalization_flags;
 using dnnl::prop_kind;

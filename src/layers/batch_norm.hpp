@@ -11,6 +11,9 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& batch_norm_kind();
+
 class BatchNormLayer final : public Layer {
  public:
   using Layer::Layer;

@@ -1,6 +1,14 @@
+// conv.cpp — everything about the convolution kind: model-file fields, shape rule, oneDNN
+// descriptors (forward and backward; execution and parameters are WeightedLayer's), ONNX node.
 #include "layers/conv.hpp"
 
-#include <stdexcept>
+#include <limits>
+
+#include "core/dnnl_queries.hpp"
+#include "io/json_fields.hpp"
+#include "layers/layer_kind.hpp"
+#include "layers/shape_rules.hpp"
+#include "layers/window.hpp"
 
 namespace relunet {
 
@@ -8,20 +16,105 @@ using dnnl::algorithm;
 
 namespace {
 
-algorithm resolved_algorithm(const dnnl::convolution_forward::primitive_desc& pd) {
-  const dnnl_convolution_desc_t* desc = nullptr;
-  if (dnnl_primitive_desc_query(pd.get(), dnnl_query_convolution_d, 0, &desc) != dnnl_success)
-    throw std::logic_error("oneDNN did not describe a convolution primitive");
-  return static_cast<algorithm>(desc->alg_kind);
+constexpr ConvInit kConvInits[] = {ConvInit::Random, ConvInit::Dirac, ConvInit::PatchWhitening};
+
+ConvInit read_init(FieldReader& fields) {
+  const std::optional<std::string> text = fields.text("init");
+  if (!text) return ConvInit::Random;
+  for (ConvInit init : kConvInits)
+    if (*text == to_string(init)) return init;
+  fields.fail("init", "unknown initialisation \"" + *text + "\"; valid: random, dirac, patch-whitening");
+}
+
+void read_conv(LayerSpec& layer, FieldReader& fields) {
+  layer.outputs = fields.integer("filters");
+  read_window(layer, fields, 1);
+  layer.groups = fields.integer("groups", 1);
+  layer.bias = fields.boolean("bias", true);
+  layer.init_std = fields.number("init_std", 0.f);
+  layer.init = read_init(fields);
+  layer.frozen = fields.boolean("frozen", false);
+}
+
+void write_conv(const LayerSpec& layer, nlohmann::ordered_json& j) {
+  j["filters"] = layer.outputs;
+  write_window(layer, j);
+  j["groups"] = layer.groups;
+  j["bias"] = layer.bias;
+  if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
+  j["init"] = to_string(layer.init);
+  j["frozen"] = layer.frozen;
+}
+
+// Dirac and patch-whitening weights are per-channel constructions: no groups.
+void check_init(const LayerSpec& layer, bool first_layer) {
+  if (layer.init == ConvInit::Random) return;
+  if (layer.groups != 1) fail_field("init", "\"" + to_string(layer.init) + "\" needs groups 1");
+  if (layer.init != ConvInit::PatchWhitening) return;
+  if (!first_layer)
+    fail_field("init", "\"patch-whitening\" applies only to the first layer, which sees the images");
+  const int64_t patch = layer.in.c * layer.kernel * layer.kernel;
+  if (layer.outputs != 2 * patch)
+    fail_field("filters", "a patch-whitening layer has 2 x channels x kernel^2 = " + std::to_string(2 * patch) +
+                              " filters (each eigenvector of the patch covariance with both signs), got " +
+                              std::to_string(layer.outputs));
+}
+
+// Shapes: x C x H x W, W (G x) O/G x C/G x K x K, y O x OH x OW.
+void fit_conv(LayerSpec& layer, bool first_layer) {
+  const Shape& in = layer.in;
+  check_positive(layer.outputs, "filters");
+  check_positive(layer.groups, "groups");
+  if (in.c % layer.groups != 0)
+    fail_field("groups",
+               std::to_string(layer.groups) + " does not divide the " + std::to_string(in.c) + " input channels");
+  if (layer.outputs % layer.groups != 0)
+    fail_field("groups",
+               std::to_string(layer.groups) + " does not divide the " + std::to_string(layer.outputs) + " filters");
+  layer.out = window_output(layer, in, layer.outputs);
+  const int64_t weights = checked_product({layer.outputs, in.c / layer.groups, layer.kernel, layer.kernel}, kMaxTensor,
+                                          "the weight tensor");
+  layer.param_count = weights + (layer.bias ? layer.outputs : 0);
+  layer.macs = checked_product({layer.out.size(), in.c / layer.groups, layer.kernel, layer.kernel},
+                               std::numeric_limits<int64_t>::max(), "the multiply-add count");
+  check_init_std(layer);
+  check_init(layer, first_layer);
+}
+
+void conv_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
+  // ONNX's weights are O x C/G x K x K whatever the groups (the same values as relunet's).
+  std::vector<std::string> inputs{
+      g.param(layer.name + ".weight", {layer.outputs, layer.in.c / layer.groups, layer.kernel, layer.kernel})};
+  if (layer.bias) inputs.push_back(g.param(layer.name + ".bias", {layer.outputs}));
+  std::vector<OnnxAttribute> attributes = onnx_window(layer);
+  attributes.push_back({"group", layer.groups});
+  g.node("Conv", layer.name, inputs, attributes);
 }
 
 }  // namespace
 
-dnnl::memory::dims ConvLayer::weight_dims(const dnnl::memory::desc&) const {
-  const int64_t g = spec_.groups, k = spec_.kernel;
-  if (g == 1) return {spec_.outputs, spec_.in.c, k, k};
-  return {g, spec_.outputs / g, spec_.in.c / g, k, k};
+std::string to_string(ConvInit init) {
+  switch (init) {
+    case ConvInit::Random: return "random";
+    case ConvInit::Dirac: return "dirac";
+    case ConvInit::PatchWhitening: return "patch-whitening";
+  }
+  throw std::invalid_argument("invalid ConvInit value " + std::to_string(static_cast<int>(init)));
 }
+
+std::vector<int64_t> conv_weight_dims(const LayerSpec& layer) {
+  const int64_t g = layer.groups, k = layer.kernel;
+  if (g == 1) return {layer.outputs, layer.in.c, k, k};
+  return {g, layer.outputs / g, layer.in.c / g, k, k};
+}
+
+const LayerKindInfo& conv_kind() {
+  static const LayerKindInfo kind(LayerKind::Conv, "conv", "conv", read_conv, write_conv, fit_conv,
+                                  make_layer_of<ConvLayer>, conv_to_onnx, window_text);
+  return kind;
+}
+
+dnnl::memory::dims ConvLayer::weight_dims(const dnnl::memory::desc&) const { return conv_weight_dims(spec_); }
 
 int64_t ConvLayer::fan_in() const { return spec_.in.c / spec_.groups * spec_.kernel * spec_.kernel; }
 int64_t ConvLayer::fan_out() const {
@@ -52,9 +145,10 @@ WeightedLayer::Descriptors ConvLayer::make_descriptors(const dnnl::memory::desc&
   d.forward = fwd;
   if (!opts.backward) return d;
   // The backward passes use the algorithm oneDNN resolved `auto` to for the forward.
-  const algorithm alg = resolved_algorithm(fwd);
+  const algorithm alg = convolution_algorithm(fwd);
   const auto layout = [&](const dnnl::memory::desc& md) { return same_layouts ? md : any_desc(md.dims()); };
-  // Gradients in exactly the forward layouts, so no reorders between passes.
+  // With `same_layouts`, the gradients take exactly the forward layouts (no reorders between
+  // passes); otherwise oneDNN picks them and WeightedLayer reorders at their edges.
   d.backward_weights = dnnl::convolution_backward_weights::primitive_desc(
       {alg, layout(fwd.src_desc()), layout(fwd.weights_desc()),
        spec_.bias ? layout(fwd.bias_desc()) : dnnl::memory::desc(), layout(fwd.dst_desc()),

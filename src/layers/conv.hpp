@@ -7,6 +7,12 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& conv_kind();
+
+// Plain weight dims: O x C x K x K, or G x O/G x C/G x K x K with groups (what checkpoints hold).
+std::vector<int64_t> conv_weight_dims(const LayerSpec& layer);
+
 class ConvLayer final : public WeightedLayer {
  public:
   using WeightedLayer::WeightedLayer;

@@ -1,9 +1,29 @@
+// dropout.cpp — everything about the dropout kind: model-file field, shape rule, forward,
+// backward, ONNX (none: the identity at inference).
 #include "layers/dropout.hpp"
 
 #include "core/memory.hpp"
 #include "core/random.hpp"
+#include "io/json_fields.hpp"
+#include "layers/layer_kind.hpp"
+#include "layers/shape_rules.hpp"
 
 namespace relunet {
+
+const LayerKindInfo& dropout_kind() {
+  static const LayerKindInfo kind(
+      LayerKind::Dropout, "dropout", "dropout",
+      [](LayerSpec& layer, FieldReader& fields) { layer.dropout = fields.number("p", LayerSpec().dropout); },
+      [](const LayerSpec& layer, nlohmann::ordered_json& j) { j["p"] = json_number(layer.dropout); },
+      [](LayerSpec& layer, bool) {  // y has x's shape
+        check_float(layer.dropout, layer.dropout >= 0.f && layer.dropout < 1.f, "p", "in [0, 1)");
+      },
+      [](const LayerSpec& spec, uint64_t seed) -> std::unique_ptr<Layer> {
+        return std::make_unique<DropoutLayer>(spec, seed);
+      },
+      [](OnnxGraph&, const LayerSpec&) {});  // the identity at inference
+  return kind;
+}
 
 dnnl::memory::desc DropoutLayer::setup(const dnnl::memory::desc& src, const SetupOptions&) {
   desc_ = src;

@@ -9,6 +9,9 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& dropout_kind();
+
 class DropoutLayer final : public Layer {
  public:
   DropoutLayer(LayerSpec spec, uint64_t seed) : Layer(std::move(spec)), seed_(seed) {}

@@ -6,6 +6,9 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& flatten_kind();
+
 class FlattenLayer final : public Layer {
  public:
   using Layer::Layer;

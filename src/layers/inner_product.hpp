@@ -7,6 +7,9 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& inner_product_kind();
+
 class InnerProductLayer final : public WeightedLayer {
  public:
   using WeightedLayer::WeightedLayer;

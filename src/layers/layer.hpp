@@ -12,25 +12,10 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "model/model_spec.hpp"
+#include "layers/layer_spec.hpp"
+#include "optim/param.hpp"
 
 namespace relunet {
-
-// Which optimiser settings a parameter takes (SgdOptions): conv and fc weights, conv and fc
-// biases, batch-norm scales and shifts.
-enum class ParamGroup { Weight, Bias, Norm };
-
-// A learnable (or persistent) tensor, stored in the layout its primitive prefers.
-struct Param {
-  enum class Init { Weights, Zeros, Ones };
-  std::string name;           // "conv1.weight"
-  dnnl::memory::dims dims;    // logical dims: OIHW (GOIHW with groups), OI, or C
-  dnnl::memory value, grad;   // same layout; grad is empty for non-trainable tensors
-  Init init = Init::Zeros;
-  int64_t fan_in = 0, fan_out = 0;  // for weight initialisation
-  ParamGroup group = ParamGroup::Weight;
-  bool trainable() const { return static_cast<bool>(grad); }
-};
 
 // The buffers of one layer: `src` is the previous layer's `dst`, `diff_src` the previous layer's
 // `diff_dst`. diff_src is empty for the first layer (no gradient is needed for the images) and
@@ -78,7 +63,7 @@ class Layer {
   // True when the output shares the input's memory (activations, flatten).
   virtual bool in_place() const { return false; }
   virtual void bind(const LayerBuffers& buffers) = 0;
-  // `training`: batch statistics for batch norm, dropout masks on.
+  // `pass.training`: batch statistics for batch norm, dropout masks on.
   virtual void forward(dnnl::stream& stream, const Pass& pass) = 0;
   // Computes diff_src (when present) and the gradients of the parameters.
   virtual void backward(dnnl::stream& stream) = 0;
@@ -91,7 +76,8 @@ class Layer {
   LayerSpec spec_;
 };
 
-// Builds the layer for one spec (a factory over LayerKind). `seed` drives stochastic layers.
+// Builds the layer for one spec (its kind's registration makes it, layer_kind.hpp). `seed`
+// drives stochastic layers.
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec, uint64_t seed);
 
 }  // namespace relunet

@@ -7,6 +7,9 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& lrn_kind();
+
 class LrnLayer final : public WorkspaceLayer {
  public:
   using WorkspaceLayer::WorkspaceLayer;

@@ -8,6 +8,10 @@
 
 namespace relunet {
 
+struct LayerKindInfo;
+const LayerKindInfo& max_pool_kind();
+const LayerKindInfo& avg_pool_kind();
+
 class PoolLayer final : public WorkspaceLayer {
  public:
   using WorkspaceLayer::WorkspaceLayer;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "layers/activation.hpp"
+#include "layers/shape_rules.hpp"
 
 namespace relunet {
 namespace {
@@ -12,6 +13,10 @@ bool is_reference(const dnnl::primitive_desc& pd) {
 }
 
 }  // namespace
+
+void check_init_std(const LayerSpec& layer) {
+  check_float(layer.init_std, layer.init_std >= 0.f, "init_std", "a number >= 0 (0: the fan-based default)");
+}
 
 dnnl::memory::desc WeightedLayer::setup(const dnnl::memory::desc& src, const SetupOptions& opts) {
   // Post-ops in order: the output scale (a linear eltwise, s * x + 0, the same arithmetic as a

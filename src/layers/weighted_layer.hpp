@@ -11,6 +11,9 @@
 
 namespace relunet {
 
+// The model file's "init_std" of conv and fc layers: >= 0 (0: the fan-based default).
+void check_init_std(const LayerSpec& layer);
+
 class WeightedLayer : public Layer {
  public:
   using Layer::Layer;

@@ -9,17 +9,8 @@
 //     "recipe": {"lr": 1.5, ...},              optional: train options by flag name
 //     "layers": [ {"type": ..., fields...}, ... ]
 //   }
-// Layer types and their fields (default after '='; no default means required):
-//   conv       filters, kernel, stride=1, pad=0, groups=1, bias=true, init_std (optional),
-//              init=random (random | dirac | patch-whitening), frozen=false
-//   maxpool    kernel, stride=kernel, pad=0          (pad < kernel)
-//   avgpool    kernel, stride=kernel, pad=0          (pad < kernel)
-//   fc         units, bias=true, init_std (optional), scale=1 (a spatial input is flattened implicitly)
-//   lrn        size=5, alpha=1e-4, beta=0.75, k=2    (across channels; size odd)
-//   batchnorm  eps=1e-5, momentum=0.1, scale=true
-//   dropout    p=0.5                                 (0 <= p < 1)
-//   flatten
-//   relu, tanh, sigmoid; leaky-relu slope=0.01; elu alpha=1.0
+// Each layer type's fields (and their defaults) are read and written by its kind's file, through
+// the registry (layers/layer_kind.hpp); models/README.md lists them for users.
 // Every layer may have a "name" (letters, digits, '_', '-', '.'; unique). Default names number
 // each family in order: conv1.., pool1.. (max and avg), fc1.., lrn1.., bn1.., dropout1..,
 // flatten1..; an activation is "<unit>.act" after the nearest preceding conv or fc layer <unit>.
@@ -27,10 +18,7 @@
 // JSON types, bad values and shapes that do not fit are errors naming the layer and field.
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <cmath>
 #include <filesystem>
-#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -39,9 +27,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.hpp"
 #include "io/json_text.hpp"
 #include "io/regular_file.hpp"
-#include "model/model_detail.hpp"
+#include "layers/layer_kind.hpp"
 #include "model/model_spec.hpp"
 
 namespace relunet {
@@ -52,113 +41,6 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 constexpr uintmax_t kMaxModelFileBytes = 16u << 20;  // a model file is a few KiB; refuse giant inputs
-
-constexpr LayerKind kFileKinds[] = {LayerKind::Conv,           LayerKind::MaxPool, LayerKind::AvgPool,
-                                    LayerKind::FullyConnected, LayerKind::LRN,     LayerKind::BatchNorm,
-                                    LayerKind::Dropout,        LayerKind::Flatten};
-constexpr ActivationFn kActivationFns[] = {ActivationFn::ReLU, ActivationFn::LeakyReLU, ActivationFn::Tanh,
-                                           ActivationFn::Sigmoid, ActivationFn::ELU};
-
-std::string valid_types() {
-  std::string list;
-  for (LayerKind kind : kFileKinds) list += to_string(kind) + ", ";
-  for (ActivationFn fn : kActivationFns) list += std::string(detail::activation_name(fn)) + ", ";
-  return list.substr(0, list.size() - 2);
-}
-
-// Family prefix of the default names ("conv" -> conv1, conv2...).
-std::string name_prefix(LayerKind kind) {
-  switch (kind) {
-    case LayerKind::MaxPool:
-    case LayerKind::AvgPool: return "pool";
-    case LayerKind::BatchNorm: return "bn";
-    default: return to_string(kind);
-  }
-}
-
-// Reads the fields of one JSON object and remembers which keys were asked for, so that any other
-// key (a typo) is reported instead of silently ignored. A missing required integer is reported by
-// finish(), after unknown keys, since a misspelt key is the likelier cause.
-class FieldReader {
- public:
-  FieldReader(const json& object, std::string context) : object_(object), context_(std::move(context)) {
-    if (!object_.is_object()) throw std::runtime_error(context_ + "must be a JSON object, got " + json_excerpt(object_));
-  }
-
-  void set_context(std::string context) { context_ = std::move(context); }
-
-  const json* find(const std::string& key) {
-    if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.push_back(key);
-    const auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-
-  const json& required(const std::string& key) {
-    const json* value = find(key);
-    if (value == nullptr) fail(key, "missing (it is required)");
-    return *value;
-  }
-
-  int64_t integer(const std::string& key, std::optional<int64_t> fallback = std::nullopt) {
-    const json* value = find(key);
-    if (value == nullptr && !fallback && first_missing_.empty()) first_missing_ = key;
-    if (value == nullptr) return fallback.value_or(0);
-    if (!value->is_number_integer()) fail(key, "must be an integer, got " + json_excerpt(*value));
-    if (value->is_number_unsigned() && value->get<uint64_t>() > uint64_t{INT64_MAX}) fail(key, "is too large");
-    return value->get<int64_t>();
-  }
-
-  float number(const std::string& key, float fallback) {
-    const json* value = find(key);
-    if (value == nullptr) return fallback;
-    if (!value->is_number()) fail(key, "must be a number, got " + json_excerpt(*value));
-    const double v = value->get<double>();
-    if (!(std::abs(v) <= std::numeric_limits<float>::max())) fail(key, "is out of range, got " + json_excerpt(*value));
-    return static_cast<float>(v);
-  }
-
-  bool boolean(const std::string& key, bool fallback) {
-    const json* value = find(key);
-    if (value == nullptr) return fallback;
-    if (!value->is_boolean()) fail(key, "must be true or false, got " + json_excerpt(*value));
-    return value->get<bool>();
-  }
-
-  std::optional<std::string> text(const std::string& key) {
-    const json* value = find(key);
-    if (value == nullptr) return std::nullopt;
-    if (!value->is_string() || value->get_ref<const std::string&>().empty())
-      fail(key, "must be a non-empty string, got " + json_excerpt(*value));
-    return value->get<std::string>();
-  }
-
-  std::string required_text(const std::string& key) {
-    required(key);
-    return *text(key);
-  }
-
-  // Throws on the first key that no accessor asked for, listing the valid ones, then on the first
-  // missing required integer.
-  void finish(const std::string& owner) const {
-    for (const auto& item : object_.items()) {
-      if (std::find(known_.begin(), known_.end(), item.key()) != known_.end()) continue;
-      std::string valid;
-      for (const std::string& key : known_) valid += (valid.empty() ? "" : ", ") + key;
-      fail(item.key(), "unknown field for " + owner + "; valid fields: " + valid);
-    }
-    if (!first_missing_.empty()) fail(first_missing_, "missing (it is required)");
-  }
-
-  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
-    throw std::runtime_error(context_ + "field \"" + key + "\": " + problem);
-  }
-
- private:
-  const json& object_;
-  std::string context_;
-  std::vector<std::string> known_;
-  std::string first_missing_;
-};
 
 bool valid_layer_name(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [](char ch) {
@@ -172,7 +54,7 @@ class LayerNamer {
   // The layer's name: `explicit_name` if given, else the default for its family.
   std::string name(const LayerSpec& layer, const std::optional<std::string>& explicit_name) {
     if (layer.kind == LayerKind::Activation) return explicit_name.value_or(last_unit_ + ".act");
-    const std::string prefix = name_prefix(layer.kind);
+    const std::string prefix = layer_kind(layer.kind).family;
     const std::string default_name = prefix + std::to_string(++family_count_[prefix]);
     return explicit_name.value_or(default_name);
   }
@@ -195,29 +77,6 @@ class LayerNamer {
   std::string last_unit_;
 };
 
-// A layer of the given model-file type with its defaults, or nullopt for an unknown type.
-std::optional<LayerSpec> layer_of_type(const std::string& type) {
-  LayerSpec layer;
-  for (LayerKind kind : kFileKinds)
-    if (type == to_string(kind)) {
-      layer.kind = kind;
-      return layer;
-    }
-  const std::optional<ActivationFn> fn = detail::find_activation(type);
-  if (!fn) return std::nullopt;
-  layer.kind = LayerKind::Activation;
-  layer.act = Activation{*fn, detail::default_activation_param(*fn)};
-  return layer;
-}
-
-ConvInit conv_init(FieldReader& fields) {
-  const std::optional<std::string> text = fields.text("init");
-  if (!text) return ConvInit::Random;
-  for (ConvInit init : {ConvInit::Random, ConvInit::Dirac, ConvInit::PatchWhitening})
-    if (*text == to_string(init)) return init;
-  fields.fail("init", "unknown initialisation \"" + *text + "\"; valid: random, dirac, patch-whitening");
-}
-
 // The recipe's values as the command line spells them: strings as they are, numbers in JSON's
 // shortest form, booleans "true"/"false".
 std::vector<std::pair<std::string, std::string>> read_recipe(const json& recipe, const FieldReader& top) {
@@ -232,53 +91,6 @@ std::vector<std::pair<std::string, std::string>> read_recipe(const json& recipe,
     options.emplace_back(item.key(), v.is_string() ? v.get<std::string>() : v.dump());
   }
   return options;
-}
-
-void read_layer_fields(LayerSpec& layer, FieldReader& fields) {
-  switch (layer.kind) {
-    case LayerKind::Conv:
-      layer.outputs = fields.integer("filters");
-      layer.kernel = fields.integer("kernel");
-      layer.stride = fields.integer("stride", 1);
-      layer.pad = fields.integer("pad", 0);
-      layer.groups = fields.integer("groups", 1);
-      layer.bias = fields.boolean("bias", true);
-      layer.init_std = fields.number("init_std", 0.f);
-      layer.init = conv_init(fields);
-      layer.frozen = fields.boolean("frozen", false);
-      break;
-    case LayerKind::MaxPool:
-    case LayerKind::AvgPool:
-      layer.kernel = fields.integer("kernel");
-      layer.stride = fields.integer("stride", layer.kernel);
-      layer.pad = fields.integer("pad", 0);
-      break;
-    case LayerKind::FullyConnected:
-      layer.outputs = fields.integer("units");
-      layer.bias = fields.boolean("bias", true);
-      layer.init_std = fields.number("init_std", 0.f);
-      layer.output_scale = fields.number("scale", 1.f);
-      break;
-    case LayerKind::Activation:
-      if (const char* field = detail::activation_param_field(layer.act.fn))
-        layer.act.alpha = fields.number(field, layer.act.alpha);
-      break;
-    case LayerKind::LRN: {
-      const LayerSpec defaults;
-      layer.lrn_size = fields.integer("size", defaults.lrn_size);
-      layer.lrn_alpha = fields.number("alpha", defaults.lrn_alpha);
-      layer.lrn_beta = fields.number("beta", defaults.lrn_beta);
-      layer.lrn_k = fields.number("k", defaults.lrn_k);
-      break;
-    }
-    case LayerKind::BatchNorm:
-      layer.bn_eps = fields.number("eps", LayerSpec().bn_eps);
-      layer.bn_momentum = fields.number("momentum", LayerSpec().bn_momentum);
-      layer.bn_scale = fields.boolean("scale", true);
-      break;
-    case LayerKind::Dropout: layer.dropout = fields.number("p", LayerSpec().dropout); break;
-    case LayerKind::Flatten: break;
-  }
 }
 
 LayerSpec read_layer(const json& value, size_t index, LayerNamer& namer) {
@@ -298,7 +110,7 @@ LayerSpec read_layer(const json& value, size_t index, LayerNamer& namer) {
   namer.add(*layer, fields);
   if (layer->kind == LayerKind::Activation) layer->unit_layer = namer.unit();
 
-  read_layer_fields(*layer, fields);
+  layer_kind(layer->kind).read(*layer, fields);
   fields.finish("layers of type \"" + type + "\"");
   return *layer;
 }
@@ -327,59 +139,11 @@ ModelSpec read_model(const json& document) {
   return spec;
 }
 
-// The JSON number whose shortest text is the float's (0.01f is written 0.01, not 0.009999999776).
-double json_number(float v) {
-  const std::string text = detail::float_text(v);
-  double value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
 ordered_json layer_json(const LayerSpec& layer) {
   ordered_json j;
-  j["type"] = layer.kind == LayerKind::Activation ? detail::activation_name(layer.act.fn) : to_string(layer.kind);
+  j["type"] = file_type(layer);
   j["name"] = layer.name;
-  switch (layer.kind) {
-    case LayerKind::Conv:
-      j["filters"] = layer.outputs;
-      j["kernel"] = layer.kernel;
-      j["stride"] = layer.stride;
-      j["pad"] = layer.pad;
-      j["groups"] = layer.groups;
-      j["bias"] = layer.bias;
-      if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
-      j["init"] = to_string(layer.init);
-      j["frozen"] = layer.frozen;
-      break;
-    case LayerKind::MaxPool:
-    case LayerKind::AvgPool:
-      j["kernel"] = layer.kernel;
-      j["stride"] = layer.stride;
-      j["pad"] = layer.pad;
-      break;
-    case LayerKind::FullyConnected:
-      j["units"] = layer.outputs;
-      j["bias"] = layer.bias;
-      if (layer.init_std > 0.f) j["init_std"] = json_number(layer.init_std);
-      j["scale"] = json_number(layer.output_scale);
-      break;
-    case LayerKind::Activation:
-      if (const char* field = detail::activation_param_field(layer.act.fn)) j[field] = json_number(layer.act.alpha);
-      break;
-    case LayerKind::LRN:
-      j["size"] = layer.lrn_size;
-      j["alpha"] = json_number(layer.lrn_alpha);
-      j["beta"] = json_number(layer.lrn_beta);
-      j["k"] = json_number(layer.lrn_k);
-      break;
-    case LayerKind::BatchNorm:
-      j["eps"] = json_number(layer.bn_eps);
-      j["momentum"] = json_number(layer.bn_momentum);
-      j["scale"] = layer.bn_scale;
-      break;
-    case LayerKind::Dropout: j["p"] = json_number(layer.dropout); break;
-    case LayerKind::Flatten: break;
-  }
+  layer_kind(layer.kind).write(layer, j);
   return j;
 }
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "layers/layer_kind.hpp"
+
 namespace relunet {
 namespace {
 
@@ -13,18 +15,8 @@ std::string shape_text(const Shape& s) {
 }
 
 std::string kernel_text(const LayerSpec& layer) {
-  switch (layer.kind) {
-    case LayerKind::Conv:
-    case LayerKind::MaxPool:
-    case LayerKind::AvgPool: {
-      std::string text = std::to_string(layer.kernel) + "x" + std::to_string(layer.kernel) + "/" +
-                         std::to_string(layer.stride);
-      if (layer.pad > 0) text += " p" + std::to_string(layer.pad);
-      if (layer.groups > 1) text += " g" + std::to_string(layer.groups);
-      return text;
-    }
-    default: return "";
-  }
+  const auto window = layer_kind(layer.kind).window;
+  return window ? window(layer) : "";
 }
 
 // 1234567 -> "1,234,567"

@@ -8,7 +8,7 @@
 namespace relunet {
 
 Network::Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t seed, Context& ctx)
-    : spec_(spec), batch_(batch), training_(training), ctx_(ctx) {
+    : spec_(spec), batch_(batch), ctx_(ctx) {
   check_memory(spec_, batch, training);  // before any allocation
   for (size_t i = 0; i < spec_.layers.size(); ++i)
     layers_.push_back(make_layer(spec_.layers[i], mix64(seed + i)));

@@ -23,7 +23,6 @@ class Network {
 
   const ModelSpec& spec() const { return spec_; }
   int64_t batch() const { return batch_; }
-  bool training() const { return training_; }
   Context& context() { return ctx_; }
 
   // Images go here: plain N x C x H x W floats.
@@ -38,9 +37,8 @@ class Network {
   void backward_layer(size_t i) { layers_[i]->backward(ctx_.stream); }
 
   size_t size() const { return layers_.size(); }
-  // Layer i's output (acts[i+1]) and its gradient, in the layouts the primitives chose.
+  // Layer i's output (acts[i+1]), in the layout its primitive chose.
   const dnnl::memory& output_of(size_t i) const { return acts_[i + 1]; }
-  const dnnl::memory& output_grad_of(size_t i) const { return diffs_[i + 1]; }
   Layer& layer(size_t i) { return *layers_[i]; }
   std::vector<Param*> params();
   const std::vector<ActivationLayer*>& activations() const { return activations_; }
@@ -50,7 +48,6 @@ class Network {
  private:
   ModelSpec spec_;
   int64_t batch_;
-  bool training_;
   Context& ctx_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<dnnl::memory> acts_, diffs_;

@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "io/atomic_file.hpp"
+#include "layers/conv.hpp"
 #include "model/model_spec.hpp"
 #include "onnx/onnx_export.hpp"
 
@@ -30,7 +31,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr uintmax_t kMaxOnnxBytes = (uintmax_t{1} << 31) - 1;  // protobuf's own message limit
-constexpr int64_t kMaxElements = int64_t{1} << 31;             // as model_spec.cpp's weight limit
+constexpr int64_t kMaxElements = int64_t{1} << 31;             // as layers/shape_rules.hpp's kMaxTensor
 
 // A constant tensor: an initializer or the output of a Constant node.
 struct Constant {
@@ -517,11 +518,7 @@ Normalization input_normalization(const Normalization& graph_input, const Affine
 std::vector<int64_t> param_dims(const LayerSpec& layer, const std::string& suffix,
                                 const std::vector<int64_t>& memory) {
   if (suffix != ".weight") return {layer.out.c};
-  if (layer.kind == LayerKind::Conv) {
-    const int64_t g = layer.groups, k = layer.kernel;
-    if (g == 1) return {layer.outputs, layer.in.c, k, k};
-    return {g, layer.outputs / g, layer.in.c / g, k, k};
-  }
+  if (layer.kind == LayerKind::Conv) return conv_weight_dims(layer);
   std::vector<int64_t> dims{layer.outputs};
   dims.insert(dims.end(), memory.begin(), memory.end());
   return dims;

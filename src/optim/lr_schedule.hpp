@@ -29,7 +29,6 @@ class LrSchedule {
  public:
   LrSchedule(ScheduleOptions opts, int64_t total_steps, int64_t steps_per_epoch);
   float at(int64_t step) const;
-  const ScheduleOptions& options() const { return opts_; }
   int64_t total_steps() const { return total_; }
 
  private:

@@ -4,7 +4,7 @@
 //   v  = momentum * v + g'
 //   w -= lr * (nesterov ? g' + momentum * v : v)
 //   w -= lr * wd * w           (decoupled mode, instead of the first line; AdamW-style)
-// Each parameter group (layer.hpp's ParamGroup) has its own learning-rate multiplier (lr above is
+// Each parameter group (param.hpp's ParamGroup) has its own learning-rate multiplier (lr above is
 // the schedule's lr times it) and decay wd: by default weight decay applies to weights only,
 // never to biases or batch-norm parameters. airbench's 64x lr on batch-norm shifts "with the same
 // absolute decay" is norm {lr_scale 64, decay weight_decay / 64} in L2 mode.
@@ -16,7 +16,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "layers/layer.hpp"
+#include "optim/param.hpp"
 
 namespace relunet {
 
@@ -39,7 +39,6 @@ class Sgd {
  public:
   Sgd(std::vector<Param*> params, SgdOptions opts);
   void step(float lr);
-  const SgdOptions& options() const { return opts_; }
   // Momentum buffers, one per trainable parameter, in the parameter's layout.
   std::vector<Param*>& params() { return params_; }
   std::vector<dnnl::memory>& velocity() { return velocity_; }

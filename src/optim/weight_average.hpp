@@ -19,7 +19,7 @@
 
 #include <dnnl.hpp>
 
-#include "layers/layer.hpp"
+#include "optim/param.hpp"
 
 namespace relunet {
 

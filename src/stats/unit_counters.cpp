@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/dnnl_queries.hpp"
+
 namespace relunet {
 
 void UnitCounters::reset(int64_t units) {
@@ -101,29 +103,29 @@ UnitCounters unit_counters_from_json(const nlohmann::json& j, const std::string&
 
 UnitCounter::UnitCounter(const dnnl::memory::desc& md, ActivationFn fn) : fn_(fn) {
   threshold_ = fn == ActivationFn::Sigmoid ? 0.5f : 0.f;
-  const auto& d = md.data;
-  if (d.format_kind != dnnl_blocked || (d.ndims != 2 && d.ndims != 4))
+  const std::optional<BlockedLayout> layout = blocked_layout(md);
+  if (!layout || (layout->dims.size() != 2 && layout->dims.size() != 4))
     throw std::logic_error("unit statistics: unsupported activation layout");
-  const auto& blk = d.format_desc.blocking;
+  const bool spatial = layout->dims.size() == 4;
   block_ = 1;
-  for (int i = 0; i < blk.inner_nblks; ++i) {
-    if (blk.inner_idxs[i] != 1) throw std::logic_error("unit statistics: blocking off channels");
-    block_ *= blk.inner_blks[i];
+  for (const auto& [dim, size] : layout->inner_blocks) {
+    if (dim != 1) throw std::logic_error("unit statistics: blocking off channels");
+    block_ *= size;
   }
   if (block_ > LaneTally::kMaxLanes) throw std::logic_error("unit statistics: channel blocks above 64");
-  units_ = d.dims[1];
-  height_ = d.ndims == 4 ? d.dims[2] : 1;
-  width_ = d.ndims == 4 ? d.dims[3] : 1;
-  stride_n_ = blk.strides[0];
-  stride_cb_ = blk.strides[1];
+  units_ = layout->dims[1];
+  height_ = spatial ? layout->dims[2] : 1;
+  width_ = spatial ? layout->dims[3] : 1;
+  stride_n_ = layout->strides[0];
+  stride_cb_ = layout->strides[1];
   // Unblocked channels that sit next to each other in memory (nc, nhwc) are tallied as if
   // blocked by kMaxLanes, so the inner loop still runs over contiguous lanes.
   if (block_ == 1 && stride_cb_ == 1) {
     block_ = LaneTally::kMaxLanes;
     stride_cb_ = block_;
   }
-  stride_h_ = d.ndims == 4 ? blk.strides[2] : 0;
-  stride_w_ = d.ndims == 4 ? blk.strides[3] : 0;
+  stride_h_ = spatial ? layout->strides[2] : 0;
+  stride_w_ = spatial ? layout->strides[3] : 0;
   per_thread_.resize(omp_get_max_threads());
   for (auto& c : per_thread_) c.reset(units_);
 }

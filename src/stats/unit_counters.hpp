@@ -13,7 +13,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <nlohmann/json.hpp>
 
-#include "model/model_spec.hpp"
+#include "layers/layer_spec.hpp"
 
 namespace relunet {
 

@@ -30,7 +30,7 @@ CheckpointSplit open_checkpoint_split(const LoadedModel& model, const std::strin
   auto indices = split_indices(*s.data, split, run_opts.val_size, run_opts.seed);
   const auto& in = model.net->spec().input;
   s.loader = std::make_unique<BatchLoader>(*s.data, std::move(indices), model.checkpoint.norm,
-                                           LoaderOptions{batch, int(in.h), int(in.w), {}, false, false, 0});
+                                           LoaderOptions::evaluation(batch, int(in.h), int(in.w)));
   return s;
 }
 

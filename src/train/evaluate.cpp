@@ -32,18 +32,6 @@ void sum_over_ranks(EvalResult& r, Communicator& comm) {
   r.accuracy = r.images > 0 ? double(correct) / double(r.images) : 0.0;
 }
 
-void enable_unit_stats(Network& net, bool on) {
-  for (auto* act : net.activations()) act->enable_unit_stats(on);
-}
-
-std::vector<LayerUnitReport> unit_reports(Network& net, double near_dead_fraction) {
-  std::vector<LayerUnitReport> reports;
-  for (auto* act : net.activations())
-    reports.push_back(summarize_units(act->spec().unit_layer, act->spec().act, act->counters(),
-                                      near_dead_fraction));
-  return reports;
-}
-
 EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader, bool unit_stats,
                     const std::string& progress_label, TtaMode tta) {
   const int64_t classes = loss.classes();

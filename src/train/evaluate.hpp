@@ -8,8 +8,8 @@
 #include "dist/communicator.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "net/network.hpp"
-#include "stats/unit_report.hpp"
-#include "train/tta.hpp"
+#include "net/tta.hpp"
+#include "net/unit_stats.hpp"
 
 namespace relunet {
 
@@ -30,10 +30,5 @@ EvalResult evaluate(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader
 // A sharded split (each rank evaluated its own part): `r` becomes the result over every rank's
 // images.
 void sum_over_ranks(EvalResult& r, Communicator& comm);
-
-// Unit statistics on/off for every activation layer (counters reset either way).
-void enable_unit_stats(Network& net, bool on);
-// One report per activation layer, from its current counters.
-std::vector<LayerUnitReport> unit_reports(Network& net, double near_dead_fraction);
 
 }  // namespace relunet

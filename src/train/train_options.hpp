@@ -12,7 +12,7 @@
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
 #include "optim/weight_average.hpp"
-#include "train/tta.hpp"
+#include "net/tta.hpp"
 
 namespace relunet {
 
@@ -30,7 +30,7 @@ struct TrainOptions {
   double time_budget_minutes = 0;  // > 0: choose the epoch count to fit this budget
   int64_t val_size = 5000;
   TtaMode tta = TtaMode::None;  // test-time augmentation of the validation after the last epoch
-  Augmentation augment{4, true};
+  Augmentation augment = kTrainingAugmentation;
   bool unit_stats = true;
   double near_dead = 0.01;
   // > 0: stop after the first epoch whose training accuracy reaches it (for experiments that

@@ -281,7 +281,7 @@ PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train
   const std::vector<size_t> sample(train_idx.begin(),
                                    train_idx.begin() + std::min<size_t>(train_idx.size(), kWhiteningImages));
   const int h = int(spec.input.h), w = int(spec.input.w);
-  BatchLoader loader(data, sample, norm, {500, h, w, {}, false, false, 0});
+  BatchLoader loader(data, sample, norm, LoaderOptions::evaluation(500, h, w));
   PatchMoments moments(spec.input.c, spec.layers.front().kernel);
   loader.start_epoch(0);
   Batch batch;
@@ -380,10 +380,10 @@ double train(const TrainRun& run) {
 
   // Each rank's part of every batch (check_ranks: it divides).
   const int batch_size = static_cast<int>(opts.batch / ranks);
-  const LoaderOptions train_lo{batch_size, int(spec.input.h), int(spec.input.w), opts.augment,
-                               true, true, opts.seed, comm.rank(), ranks};
-  const LoaderOptions val_lo{batch_size, int(spec.input.h), int(spec.input.w), {}, false, false,
-                             opts.seed, comm.rank(), ranks};
+  auto train_lo = LoaderOptions::training(batch_size, int(spec.input.h), int(spec.input.w), opts.augment, opts.seed);
+  auto val_lo = LoaderOptions::evaluation(batch_size, int(spec.input.h), int(spec.input.w));
+  train_lo.shard = val_lo.shard = comm.rank();
+  train_lo.shards = val_lo.shards = ranks;
   BatchLoader train_loader(*train_data, train_idx, norm, train_lo);
   BatchLoader val_loader(*train_data, val_idx, norm, val_lo);
   const int64_t steps_per_epoch = train_loader.batches_per_epoch();

@@ -1,4 +1,4 @@
-#include "train/tta.hpp"
+#include "net/tta.hpp"
 
 #include <algorithm>
 #include <stdexcept>
