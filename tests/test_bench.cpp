@@ -45,6 +45,8 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   EXPECT_TRUE(positive_finite(r.train_images_per_second, "train img/s"));
   EXPECT_TRUE(positive_finite(r.train_images_per_second_no_unit_stats, "train img/s, no stats"));
   EXPECT_TRUE(std::isfinite(r.unit_stats_overhead_percent));  // may be negative: noise
+  EXPECT_TRUE(positive_finite(r.train_images_per_second_no_gradient_stats, "train img/s, no gradient stats"));
+  EXPECT_TRUE(std::isfinite(r.gradient_stats_overhead_percent));
   EXPECT_TRUE(positive_finite(r.train_gflops, "train GFLOP/s"));
   EXPECT_TRUE(positive_finite(r.loader_images_per_second, "loader img/s"));
   EXPECT_TRUE(std::isfinite(r.loader_wait_seconds) && r.loader_wait_seconds >= 0);
@@ -66,6 +68,7 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   const auto j = to_json(r);
   for (const char* key : {"model", "batch", "threads", "parameters", "train_images_per_second",
                           "train_images_per_second_no_unit_stats", "unit_stats_overhead_percent",
+                          "train_images_per_second_no_gradient_stats", "gradient_stats_overhead_percent",
                           "infer_images_per_second", "infer_batch", "latency_ms_batch1",
                           "train_gflops", "infer_gflops", "peak_rss_mb", "loader_images_per_second",
                           "loader_wait_seconds", "layers"})

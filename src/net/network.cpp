@@ -47,8 +47,14 @@ void Network::forward(const Pass& pass) {
   ctx_.stream.wait();
 }
 
-void Network::backward() {
-  for (size_t i = layers_.size(); i-- > 0;) layers_[i]->backward(ctx_.stream);
+void Network::backward(const std::function<void(size_t)>& after_layer) {
+  for (size_t i = layers_.size(); i-- > 0;) {
+    layers_[i]->backward(ctx_.stream);
+    if (after_layer) {
+      ctx_.stream.wait();
+      after_layer(i);
+    }
+  }
   ctx_.stream.wait();
 }
 

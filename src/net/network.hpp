@@ -6,6 +6,7 @@
 // inner product are fused into it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,7 +33,9 @@ class Network {
   const dnnl::memory& logits_grad() const { return diffs_.back(); }
 
   void forward(const Pass& pass);
-  void backward();  // after the loss has written logits_grad()
+  // After the loss has written logits_grad(). `after_layer(i)`, if given, runs as soon as layer
+  // i's backward has finished (the gradient-flow statistics read the gradients there).
+  void backward(const std::function<void(size_t)>& after_layer = {});
   // One layer at a time, for per-layer timing.
   void forward_layer(size_t i, const Pass& pass) { layers_[i]->forward(ctx_.stream, pass); }
   void backward_layer(size_t i) { layers_[i]->backward(ctx_.stream); }

@@ -31,7 +31,7 @@ void decode_train_state(const Checkpoint& c, const std::string& path,
   }
 }
 
-LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx) {
+LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx, bool training) {
   LoadedModel m;
   m.path = path;
   m.checkpoint = load_checkpoint(path);
@@ -40,7 +40,7 @@ LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Contex
     throw std::runtime_error(path + ": the model has " + std::to_string(spec.classes) +
                              " classes but the checkpoint names " +
                              std::to_string(m.checkpoint.class_names.size()));
-  m.net = std::make_unique<Network>(spec, batch, false, 0, ctx);
+  m.net = std::make_unique<Network>(spec, batch, training, 0, ctx);
   import_params(*m.net, m.checkpoint.params, path);
   return m;
 }

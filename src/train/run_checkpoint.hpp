@@ -22,12 +22,13 @@ Checkpoint checkpoint_of(Network& net, const Normalization& norm,
 void decode_train_state(const Checkpoint& c, const std::string& path,
                         const std::function<void(const nlohmann::json&)>& decode);
 
-// Loads `path`, builds its model for `batch` images (inference only) and loads its parameters.
+// Loads `path`, builds its model for `batch` images (inference only, or with `training` the
+// backward pass too) and loads its parameters.
 struct LoadedModel {
   std::string path;
   Checkpoint checkpoint;
   std::unique_ptr<Network> net;
 };
-LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx);
+LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx, bool training = false);
 
 }  // namespace relunet
