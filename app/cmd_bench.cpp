@@ -51,8 +51,8 @@ Command add_bench(CLI::App& app) {
                                                 parse_activation("elu"), parse_activation("tanh"),
                                                 parse_activation("sigmoid")}
                       : std::vector<Activation>{parse_activation(a->activation)};
-              const ActivationCost c = measure_activation_cost(spec, a->options.batch, all, a->options.iters,
-                                                               a->options.repeats);
+              const ActivationCost c = measure_activation_cost(spec, a->options.batch, all, a->options.warmup,
+                                                               a->options.iters, a->options.repeats);
               std::printf("%s", a->json ? (json_line(to_json(c)) + "\n").c_str() : format_activation_cost(c).c_str());
               return 0;
             }

@@ -29,26 +29,34 @@ LayerGradientReport report_of(const std::vector<LayerGradientReport>& reports, c
   return {};
 }
 
+// A model file's layers on an input of C x H x W: the parser names them (conv1, fc2, ...).
+ModelSpec model_of(const std::string& input, int classes, const std::string& layers) {
+  return parse_model(R"({"name": "flow", "input": )" + input + R"(, "classes": )" + std::to_string(classes) +
+                         R"(, "layers": [)" + layers + "]}",
+                     "gradient-flow test model");
+}
+
 double norm(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x * x;
   return std::sqrt(s);
 }
 
-// x (4 features) -> fc1 (3 units) -> ReLU -> fc2 (2 classes) -> softmax cross-entropy, batch 3.
+// x (3 features) -> fc1 (3 units) -> ReLU -> fc2 (2 classes) -> softmax cross-entropy, batch 3.
 // fc1's unit 1 has a bias of -10, so its pre-activation is negative on every image: its
 // gradient, and so a third of fc1's activation gradient, is exactly zero.
 TEST(GradientFlow, LinearStackGivesTheHandComputedNorms) {
   ScopedThreads one_thread(1);
   Context ctx;
-  const ModelSpec spec = make_model({4, 1, 1}, {fc_layer(3), activation_layer(ActivationFn::ReLU), fc_layer(2)});
-  const int64_t batch = 3, in = 4, hidden = 3, classes = 2;
+  const ModelSpec spec = model_of(R"({"channels": 3, "height": 1, "width": 1})", 2,
+                                  R"({"type": "fc", "units": 3}, {"type": "relu"}, {"type": "fc", "units": 2})");
+  const int64_t batch = 3, in = 3, hidden = 3, classes = 2;
   Network net(spec, batch, true, 0, ctx);
-  const std::vector<float> w1 = {0.5f, -0.2f, 0.1f, 0.3f,  0.2f, 0.4f, -0.1f, 0.6f,  -0.3f, 0.2f, 0.5f, 0.1f};
+  const std::vector<float> w1 = {0.5f, -0.2f, 0.3f,  0.2f, 0.4f, 0.6f,  -0.3f, 0.2f, 0.5f};
   const std::vector<float> b1 = {0.1f, -10.f, 0.2f};
   const std::vector<float> w2 = {0.7f, -0.4f, 0.3f,  -0.5f, 0.6f, 0.2f};
   const std::vector<float> b2 = {0.05f, -0.05f};
-  const std::vector<float> x = {1.f, 2.f, -1.f, 0.5f,  -0.5f, 1.f, 2.f, 1.f,  0.3f, -1.f, 0.7f, 2.f};
+  const std::vector<float> x = {1.f, 2.f, 0.5f,  -0.5f, 1.f, 1.f,  0.3f, -1.f, 2.f};
   const std::vector<int32_t> labels = {0, 1, 1};
   for (Param* p : net.params()) {
     const std::vector<float>& v = p->name == "fc1.weight" ? w1 : p->name == "fc1.bias" ? b1
@@ -131,9 +139,11 @@ TEST(GradientFlow, LinearStackGivesTheHandComputedNorms) {
 TEST(GradientFlow, BlockedLayoutsAndPartialBatchesMatchThePlainTensors) {
   ScopedThreads one_thread(1);
   Context ctx;
-  const ModelSpec spec = make_model({3, 8, 8}, {conv_layer(6, 3, 1, 1), activation_layer(ActivationFn::ReLU),
-                                                pool_layer(LayerKind::MaxPool, 2, 2, 0), conv_layer(10, 3, 1, 1),
-                                                activation_layer(ActivationFn::Tanh), fc_layer(4)});
+  const ModelSpec spec = model_of(R"({"channels": 3, "height": 8, "width": 8})", 4,
+                                  R"({"type": "conv", "filters": 6, "kernel": 3, "pad": 1}, {"type": "relu"},
+                                     {"type": "maxpool", "kernel": 2, "stride": 2},
+                                     {"type": "conv", "filters": 10, "kernel": 3, "pad": 1}, {"type": "tanh"},
+                                     {"type": "fc", "units": 4})");
   const int64_t batch = 5, valid = 3;
   Network net(spec, batch, true, 0, ctx);
   randomize_params(net, 7);
@@ -199,7 +209,8 @@ TEST(GradientFlow, BlockedLayoutsAndPartialBatchesMatchThePlainTensors) {
 
 TEST(GradientFlow, DisabledCostsNothing) {
   Context ctx;
-  const ModelSpec spec = make_model({4, 1, 1}, {fc_layer(3), activation_layer(ActivationFn::ReLU), fc_layer(2)});
+  const ModelSpec spec = model_of(R"({"channels": 3, "height": 1, "width": 1})", 2,
+                                  R"({"type": "fc", "units": 3}, {"type": "relu"}, {"type": "fc", "units": 2})");
   Network net(spec, 2, true, 0, ctx);
   GradientFlow flow(net, net.params(), false);
   EXPECT_FALSE(flow.observer());

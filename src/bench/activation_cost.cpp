@@ -1,5 +1,6 @@
 #include "bench/activation_cost.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -17,10 +18,15 @@ namespace {
 
 constexpr double kBandwidthBytes = 512.0 * (1 << 20);  // per array: far beyond every cache
 
-// Median seconds of one call, over `repeats` blocks of `iters` calls after one warm-up call.
+struct Timing {
+  int warmup, iters, repeats;
+};
+
+// Median seconds of one call, over `repeats` blocks of `iters` calls after the warm-up calls.
 template <class Call>
-double seconds_per_call(int iters, int repeats, Call&& call) {
-  call();
+double seconds_per_call(const Timing& t, Call&& call) {
+  for (int w = 0; w < t.warmup; ++w) call();
+  const int iters = t.iters, repeats = t.repeats;
   std::vector<double> per_call;
   for (int r = 0; r < repeats; ++r)
     per_call.push_back(seconds_of([&] {
@@ -30,19 +36,20 @@ double seconds_per_call(int iters, int repeats, Call&& call) {
   return median(per_call);
 }
 
-void measure_bandwidth(int repeats, ActivationCost& c) {
+void measure_bandwidth(const Timing& t, ActivationCost& c) {
   const int64_t n = int64_t(kBandwidthBytes / sizeof(float));
   std::vector<float> a(size_t(n), 1.f), b(size_t(n), 2.f);  // written: the pages exist
   float* pa = a.data();
   const float* pb = b.data();
   double sink = 0;
-  const double read = seconds_per_call(1, repeats, [&] {
+  const Timing once{std::min(t.warmup, 1), 1, t.repeats};  // 512 MiB per call: one at a time
+  const double read = seconds_per_call(once, [&] {
     double sum = 0;
 #pragma omp parallel for simd schedule(static) reduction(+ : sum)
     for (int64_t i = 0; i < n; ++i) sum += pb[i];
     sink += sum;
   });
-  const double copy = seconds_per_call(1, repeats, [&] {
+  const double copy = seconds_per_call(once, [&] {
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) pa[i] = pb[i];
   });
@@ -58,7 +65,7 @@ void fill(const dnnl::memory& m, uint64_t seed) {
 }
 
 EltwiseTime time_eltwise(const Activation& act, const std::string& layer, const dnnl::memory::desc& md,
-                         Context& ctx, int iters, int repeats) {
+                         Context& ctx, const Timing& timing) {
   // As ActivationLayer runs it: the *_use_dst_for_bwd algorithm, backward from y.
   const auto alg = backward_algorithm(act.fn);
   const float alpha = eltwise_alpha(act);
@@ -82,9 +89,9 @@ EltwiseTime time_eltwise(const Activation& act, const std::string& layer, const 
   t.implementation = fwd_pd.impl_info_str();
   t.elements = 1;
   for (auto d : md.dims()) t.elements *= d;
-  const double f = seconds_per_call(iters, repeats, [&] { run(fwd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}}); });
+  const double f = seconds_per_call(timing, [&] { run(fwd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}}); });
   const double b = seconds_per_call(
-      iters, repeats, [&] { run(bwd, {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}}); });
+      timing, [&] { run(bwd, {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}}); });
   const double n = double(t.elements);
   t.forward_ns_per_element = 1e9 * f / n;
   t.backward_ns_per_element = 1e9 * b / n;
@@ -96,14 +103,16 @@ EltwiseTime time_eltwise(const Activation& act, const std::string& layer, const 
 }  // namespace
 
 ActivationCost measure_activation_cost(const ModelSpec& spec, int64_t batch,
-                                       const std::vector<Activation>& activations, int iters, int repeats) {
+                                       const std::vector<Activation>& activations, int warmup, int iters,
+                                       int repeats) {
+  const Timing timing{warmup, iters, repeats};
   ActivationCost c;
   c.model = spec.name;
   c.batch = batch;
   c.threads = max_threads();
   Context ctx;
   spdlog::info("memory bandwidth: {} MiB arrays, {} repeats", int(kBandwidthBytes) >> 20, repeats);
-  measure_bandwidth(repeats, c);
+  measure_bandwidth(timing, c);
   std::vector<std::pair<std::string, dnnl::memory::desc>> tensors;
   {  // the layouts training gives the activations' tensors
     Network net(spec, batch, true, 1, ctx);
@@ -114,7 +123,7 @@ ActivationCost measure_activation_cost(const ModelSpec& spec, int64_t batch,
   for (const Activation& act : activations) {
     spdlog::info("{}: forward and backward on {} tensors, {} x {} runs each", to_string(act), tensors.size(),
                  repeats, iters);
-    for (const auto& [layer, md] : tensors) c.rows.push_back(time_eltwise(act, layer, md, ctx, iters, repeats));
+    for (const auto& [layer, md] : tensors) c.rows.push_back(time_eltwise(act, layer, md, ctx, timing));
   }
   return c;
 }

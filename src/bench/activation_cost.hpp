@@ -35,9 +35,11 @@ struct ActivationCost {
 };
 
 // Times forward and backward of every activation in `activations` on the output tensor of each
-// of the model's activation layers, in the layout training uses, `repeats` medians of `iters` runs.
+// of the model's activation layers, in the layout training uses: after `warmup` calls, the median
+// over `repeats` blocks of `iters` calls.
 ActivationCost measure_activation_cost(const ModelSpec& spec, int64_t batch,
-                                       const std::vector<Activation>& activations, int iters, int repeats);
+                                       const std::vector<Activation>& activations, int warmup, int iters,
+                                       int repeats);
 
 nlohmann::json to_json(const ActivationCost& c);
 std::string format_activation_cost(const ActivationCost& c);
