@@ -649,7 +649,7 @@ const std::vector<Case> kCases = {
      [](const fs::path& d) {
        return Args{"inspect", "--checkpoint", scratch().checkpoint(), "--gradients", "--csv", d / "units.csv"};
      },
-     {"--gradients excludes --csv"}, kUsage},
+     {"--csv excludes --gradients"}, kUsage},
     {"BatchesWithoutGradients",
      [](const fs::path&) { return Args{"inspect", "--checkpoint", scratch().checkpoint(), "--batches", "3"}; },
      {"--batches requires --gradients"}, kUsage},

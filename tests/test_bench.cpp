@@ -84,7 +84,7 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
 TEST(Bench, ActivationCostTimesEveryActivationTensor) {
   const ModelSpec spec = tiny_model();
   const std::vector<Activation> acts = {parse_activation("relu"), parse_activation("sigmoid")};
-  const ActivationCost c = measure_activation_cost(spec, 4, acts, 0, 1, 1);
+  const ActivationCost c = measure_activation_cost(spec, 4, acts, 0, 1, 1, 16);
   std::vector<std::pair<std::string, int64_t>> tensors;  // the tiny model's activations
   for (const LayerSpec& l : spec.layers)
     if (l.kind == LayerKind::Activation) tensors.emplace_back(l.unit_layer, 4 * l.out.size());

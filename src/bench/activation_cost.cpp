@@ -16,7 +16,6 @@
 namespace relunet {
 namespace {
 
-constexpr double kBandwidthBytes = 512.0 * (1 << 20);  // per array: far beyond every cache
 
 struct Timing {
   int warmup, iters, repeats;
@@ -36,13 +35,14 @@ double seconds_per_call(const Timing& t, Call&& call) {
   return median(per_call);
 }
 
-void measure_bandwidth(const Timing& t, ActivationCost& c) {
-  const int64_t n = int64_t(kBandwidthBytes / sizeof(float));
+void measure_bandwidth(const Timing& t, int64_t mib, ActivationCost& c) {
+  const double bytes = double(mib) * (1 << 20);
+  const int64_t n = int64_t(bytes / sizeof(float));
   std::vector<float> a(size_t(n), 1.f), b(size_t(n), 2.f);  // written: the pages exist
   float* pa = a.data();
   const float* pb = b.data();
   double sink = 0;
-  const Timing once{std::min(t.warmup, 1), 1, t.repeats};  // 512 MiB per call: one at a time
+  const Timing once{std::min(t.warmup, 1), 1, t.repeats};  // a large array per call: one at a time
   const double read = seconds_per_call(once, [&] {
     double sum = 0;
 #pragma omp parallel for simd schedule(static) reduction(+ : sum)
@@ -53,8 +53,8 @@ void measure_bandwidth(const Timing& t, ActivationCost& c) {
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) pa[i] = pb[i];
   });
-  c.read_gb_per_s = kBandwidthBytes / read / 1e9;
-  c.copy_gb_per_s = 2 * kBandwidthBytes / copy / 1e9;
+  c.read_gb_per_s = bytes / read / 1e9;
+  c.copy_gb_per_s = 2 * bytes / copy / 1e9;
   if (sink < 0) spdlog::info("{}", sink);  // keeps the read loop from being optimised away
 }
 
@@ -104,15 +104,15 @@ EltwiseTime time_eltwise(const Activation& act, const std::string& layer, const 
 
 ActivationCost measure_activation_cost(const ModelSpec& spec, int64_t batch,
                                        const std::vector<Activation>& activations, int warmup, int iters,
-                                       int repeats) {
+                                       int repeats, int64_t bandwidth_mib) {
   const Timing timing{warmup, iters, repeats};
   ActivationCost c;
   c.model = spec.name;
   c.batch = batch;
   c.threads = max_threads();
   Context ctx;
-  spdlog::info("memory bandwidth: {} MiB arrays, {} repeats", int(kBandwidthBytes) >> 20, repeats);
-  measure_bandwidth(timing, c);
+  spdlog::info("memory bandwidth: {} MiB arrays, {} repeats", bandwidth_mib, repeats);
+  measure_bandwidth(timing, bandwidth_mib, c);
   std::vector<std::pair<std::string, dnnl::memory::desc>> tensors;
   {  // the layouts training gives the activations' tensors
     Network net(spec, batch, true, 1, ctx);

@@ -36,10 +36,11 @@ struct ActivationCost {
 
 // Times forward and backward of every activation in `activations` on the output tensor of each
 // of the model's activation layers, in the layout training uses: after `warmup` calls, the median
-// over `repeats` blocks of `iters` calls.
+// over `repeats` blocks of `iters` calls. The bandwidth is measured on two arrays of
+// `bandwidth_mib` MiB each (the default, far beyond every cache).
 ActivationCost measure_activation_cost(const ModelSpec& spec, int64_t batch,
                                        const std::vector<Activation>& activations, int warmup, int iters,
-                                       int repeats);
+                                       int repeats, int64_t bandwidth_mib = 512);
 
 nlohmann::json to_json(const ActivationCost& c);
 std::string format_activation_cost(const ActivationCost& c);
