@@ -1,5 +1,7 @@
 #include "train/gradient_probe.hpp"
 
+#include <algorithm>
+
 #include "net/batch_input.hpp"
 #include "train/progress.hpp"
 
