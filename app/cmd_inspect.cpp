@@ -1,4 +1,5 @@
-// relunet inspect — exact dead-unit statistics of a checkpoint on one split.
+// relunet inspect — exact dead-unit statistics of a checkpoint on one split, or (--gradients)
+// its gradient-flow statistics over batches of it.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "stats/unit_table.hpp"
 #include "train/checkpoint_split.hpp"
 #include "train/evaluate.hpp"
+#include "train/gradient_probe.hpp"
 
 namespace relunet::cli {
 namespace {
@@ -25,6 +27,29 @@ void check_unit_layer(Network& net, const std::string& layer) {
                            (names.empty() ? "it has no activation layers" : "layers: " + names) + ")");
 }
 
+// `inspect --gradients`: per-layer gradient norms of the checkpoint over `batches` batches.
+int print_gradients(const std::string& checkpoint, const std::string& data, const std::string& split_name,
+                    int batch, int64_t batches, bool json) {
+  Context ctx;
+  LoadedModel model = load_model_checkpoint(checkpoint, batch, ctx, true);
+  CheckpointSplit images = open_checkpoint_split(model, resolve_data_dir(data), parse_split(split_name), batch);
+  SoftmaxCrossEntropy loss(model.net->logits(), model.net->logits_grad(), 0.f);
+  const GradientProbe g = probe_gradients(*model.net, loss, *images.loader, batches);
+  if (json) {
+    nlohmann::json j = {{"checkpoint", checkpoint}, {"split", split_name}, {"batches", g.batches},
+                        {"images", g.images},       {"batch", batch},      {"loss", g.loss},
+                        {"gradients", nlohmann::json::array()}};
+    for (const auto& r : g.layers) j["gradients"].push_back(to_json(r));
+    std::printf("%s\n", json_line(j).c_str());
+    return 0;
+  }
+  std::printf("%s on %s: gradients of %lld batches (%lld images, batch %d) in training mode, loss %.4f;\n"
+              "norms are means over the batches, of the batch-mean loss's gradient\n\n%s",
+              printable(checkpoint).c_str(), split_name.c_str(), static_cast<long long>(g.batches),
+              static_cast<long long>(g.images), batch, g.loss, gradient_table(g.layers).c_str());
+  return 0;
+}
+
 }  // namespace
 
 Command add_inspect(CLI::App& app) {
@@ -33,7 +58,8 @@ Command add_inspect(CLI::App& app) {
     std::string checkpoint, data, split = "val", csv, units, tta = "none";
     double near_dead = 0.01;
     int batch = 256;
-    bool json = false;
+    int64_t batches = 10;
+    bool json = false, gradients = false;
   };
   auto a = std::make_shared<Args>();
   sub->add_option("--checkpoint", a->checkpoint, "Checkpoint file")->required();
@@ -47,8 +73,15 @@ Command add_inspect(CLI::App& app) {
   sub->add_option("--units", a->units, "List every unit of this layer (e.g. conv2)");
   add_tta_option(sub, a->tta, "; unit statistics stay those of the images themselves");
   sub->add_option("--batch", a->batch, "Batch size")->check(CLI::Range(1, 65536))->capture_default_str();
+  auto* gradients = sub->add_flag("--gradients", a->gradients,
+                                  "Instead: per-layer gradient norms over --batches batches (training mode)");
+  sub->add_option("--batches", a->batches, "With --gradients: how many batches")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 40))->capture_default_str()->needs(gradients);
+  for (const char* other : {"--units", "--csv", "--tta", "--near-dead"})
+    gradients->excludes(sub->get_option(other));
 
   return {sub, [a] {
+            if (a->gradients) return print_gradients(a->checkpoint, a->data, a->split, a->batch, a->batches, a->json);
             const SplitName split = parse_split(a->split);
             Context ctx;
             LoadedModel model = load_model_checkpoint(a->checkpoint, a->batch, ctx);

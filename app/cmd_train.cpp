@@ -193,6 +193,9 @@ Command add_train(CLI::App& app) {
           "/flip_mode")
       ->check(parsed_by(parse_flip_mode))->capture_default_str();
   defines(sub->add_flag("!--no-unit-stats", o.unit_stats, "Disable live dead-unit statistics"), "/unit_stats");
+  defines(sub->add_flag("!--no-gradient-stats", o.gradient_stats,
+                        "Disable the per-layer gradient-flow statistics in metrics.jsonl"),
+          "/gradient_stats");
   defines(sub->add_option("--near-dead", o.near_dead, "Nearly-dead threshold: fraction of images"),
           "/near_dead")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();

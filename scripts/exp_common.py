@@ -1,7 +1,8 @@
 """exp_common.py — what the experiment scripts (scripts/exp-*) share: finding the relunet binary
 and the data, cutting a smaller data set for --quick runs, running `relunet train` (reusing a run
 that already finished with the same command, so a script can be re-run to redo only its report),
-reading metrics.jsonl and setting up matplotlib.
+plain SGD training options and a learning-rate sweep, reading metrics.jsonl and setting up
+matplotlib.
 
 Needs Debian's python3-matplotlib (the scripts run with /usr/bin/python3 for that reason).
 """
@@ -107,6 +108,46 @@ def train(script, relunet, threads, run_dir, args):
 
 def _records_if_any(run_dir):
     return read_metrics(run_dir, allow_empty=True) if os.path.isfile(metrics_path(run_dir)) else []
+
+
+def plain_sgd_args(model, data, activation, lr, epochs, val_size):
+    """`relunet train` options for the pre-2015 setting the experiments compare activations in:
+    SGD with momentum 0.9 at a constant learning rate, batch 128, no regularisation of any kind
+    (no weight decay, augmentation or label smoothing), seed 1."""
+    return ["--model", model, "--data", data, "--activation", activation,
+            "--lr", str(lr), "--schedule", "constant", "--momentum", "0.9", "--batch", "128",
+            "--weight-decay", "0", "--crop-pad", "0", "--no-flip", "--label-smoothing", "0",
+            "--epochs", str(epochs), "--val-size", str(val_size), "--seed", "1"]
+
+
+def train_error(record):
+    return 1 - record["train_accuracy"]
+
+
+def sweep(script, relunet, threads, out_dir, grids, args_for, epochs):
+    """For each activation, trains at every learning rate of its grid (`args_for(activation, lr)`,
+    in OUT/sweep/ACTIVATION-lrLR) and keeps the rate with the lowest training error at the end,
+    the lower training loss breaking ties. Returns ({activation: {"lr", "at_grid_edge"}}, the
+    table of every run)."""
+    print(f"sweep: {epochs} epoch(s) per learning rate", flush=True)
+    chosen, table = {}, []
+    for activation, grid in grids.items():
+        scores = {}
+        for lr in grid:
+            run = train(script, relunet, threads, os.path.join(out_dir, "sweep", f"{activation}-lr{lr}"),
+                        args_for(activation, lr))
+            ok = run.records and not run.diverged
+            error = train_error(run.records[-1]) if ok else float("inf")
+            scores[lr] = (error, run.records[-1]["train_loss"] if ok else float("inf"))
+            table.append({"activation": activation, "lr": lr, "train_error": error,
+                          "diverged": run.diverged, "wall_seconds": run.wall_seconds})
+            print(f"  {activation:15} lr {lr:<5}: training error "
+                  f"{'diverged' if run.diverged else f'{100 * error:.2f}%'}", flush=True)
+        best = min(grid, key=lambda lr: (scores[lr], lr))
+        if scores[best][0] == float("inf"):
+            fail(script, f"every {activation} learning rate diverged: {grid}")
+        chosen[activation] = {"lr": best, "at_grid_edge": best in (grid[0], grid[-1])}
+    return chosen, table
 
 
 def write_json(path, value):

@@ -39,3 +39,27 @@ def read_metrics(run_dir, allow_empty=False):
     if not records and not allow_empty:
         raise MetricsError(f"{path} has no epoch records yet (the run has not finished an epoch)")
     return [records[e] for e in sorted(records)]
+
+
+GRADIENT_FIGURES = ("weight_grad_norm", "update_ratio", "act_grad_norm", "act_grad_zero_fraction")
+
+
+def gradient_series(records):
+    """The gradient-flow statistics of a run, per layer: (epochs, {layer: {figure: [value per
+    epoch]}}), layers in network order. Epoch 0 is the run's first training step (its
+    "gradients_at_init"), when the records have it; a missing figure (no activation after the
+    output layer, no update) is None. Empty when the run was trained with --no-gradient-stats."""
+    rows = []
+    for r in records:
+        if r.get("gradients_at_init"):
+            rows.append((0, r["gradients_at_init"]))
+        if r.get("gradients"):
+            rows.append((r["epoch"], r["gradients"]))
+    rows.sort(key=lambda row: row[0])
+    layers = {}
+    for col, (_, reports) in enumerate(rows):
+        for g in reports:
+            series = layers.setdefault(g["name"], {f: [None] * len(rows) for f in GRADIENT_FIGURES})
+            for f in GRADIENT_FIGURES:
+                series[f][col] = g.get(f)
+    return [epoch for epoch, _ in rows], layers

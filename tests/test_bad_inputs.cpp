@@ -645,6 +645,17 @@ const std::vector<Case> kCases = {
     {"NearDeadWithoutUnitStatistics",
      [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--no-unit-stats", "--near-dead", "0.1"}); },
      {"--near-dead: has no effect with --no-unit-stats"}, kUsage},
+    {"GradientsWithUnitOptions",
+     [](const fs::path& d) {
+       return Args{"inspect", "--checkpoint", scratch().checkpoint(), "--gradients", "--csv", d / "units.csv"};
+     },
+     {"--csv excludes --gradients"}, kUsage},
+    {"BatchesWithoutGradients",
+     [](const fs::path&) { return Args{"inspect", "--checkpoint", scratch().checkpoint(), "--batches", "3"}; },
+     {"--batches requires --gradients"}, kUsage},
+    {"BenchUnknownActivation",
+     [](const fs::path&) { return Args{"bench", "--model", "tiny", "--activation", "swish"}; },
+     {"--activation: unknown activation \"swish\""}, kUsage},
     {"CropFillWithoutCrop",
      [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--crop-pad", "0", "--crop-fill", "reflect"}); },
      {"--crop-fill: needs a --crop-pad above 0"}, kUsage},

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/activation_cost.hpp"
 #include "bench/bench_report.hpp"
 #include "bench/benchmark.hpp"
 #include "bench/measure.hpp"
@@ -45,6 +46,8 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   EXPECT_TRUE(positive_finite(r.train_images_per_second, "train img/s"));
   EXPECT_TRUE(positive_finite(r.train_images_per_second_no_unit_stats, "train img/s, no stats"));
   EXPECT_TRUE(std::isfinite(r.unit_stats_overhead_percent));  // may be negative: noise
+  EXPECT_TRUE(positive_finite(r.train_images_per_second_no_gradient_stats, "train img/s, no gradient stats"));
+  EXPECT_TRUE(std::isfinite(r.gradient_stats_overhead_percent));
   EXPECT_TRUE(positive_finite(r.train_gflops, "train GFLOP/s"));
   EXPECT_TRUE(positive_finite(r.loader_images_per_second, "loader img/s"));
   EXPECT_TRUE(std::isfinite(r.loader_wait_seconds) && r.loader_wait_seconds >= 0);
@@ -66,6 +69,7 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   const auto j = to_json(r);
   for (const char* key : {"model", "batch", "threads", "parameters", "train_images_per_second",
                           "train_images_per_second_no_unit_stats", "unit_stats_overhead_percent",
+                          "train_images_per_second_no_gradient_stats", "gradient_stats_overhead_percent",
                           "infer_images_per_second", "infer_batch", "latency_ms_batch1",
                           "train_gflops", "infer_gflops", "peak_rss_mb", "loader_images_per_second",
                           "loader_wait_seconds", "layers"})
@@ -73,6 +77,32 @@ TEST(Bench, TinyModelFiguresArePositiveAndLayersMatchTheModel) {
   ASSERT_EQ(j["layers"].size(), spec.layers.size());
   EXPECT_EQ(j["layers"][0]["name"], spec.layers[0].name);
   EXPECT_NE(format_report(r).find(spec.layers.back().name), std::string::npos);
+}
+
+// One row per activation and activation tensor, sized like the tensor; the per-element figures
+// and bandwidths agree with each other (forward moves 8 bytes per element, backward 12).
+TEST(Bench, ActivationCostTimesEveryActivationTensor) {
+  const ModelSpec spec = tiny_model();
+  const std::vector<Activation> acts = {parse_activation("relu"), parse_activation("sigmoid")};
+  const ActivationCost c = measure_activation_cost(spec, 4, acts, 0, 1, 1, 16);
+  std::vector<std::pair<std::string, int64_t>> tensors;  // the tiny model's activations
+  for (const LayerSpec& l : spec.layers)
+    if (l.kind == LayerKind::Activation) tensors.emplace_back(l.unit_layer, 4 * l.out.size());
+  ASSERT_EQ(c.rows.size(), acts.size() * tensors.size());
+  EXPECT_TRUE(positive_finite(c.read_gb_per_s, "read bandwidth"));
+  EXPECT_TRUE(positive_finite(c.copy_gb_per_s, "copy bandwidth"));
+  for (size_t i = 0; i < c.rows.size(); ++i) {
+    const EltwiseTime& t = c.rows[i];
+    SCOPED_TRACE(t.activation + " " + t.layer);
+    EXPECT_EQ(t.activation, to_string(acts[i / tensors.size()]));
+    EXPECT_EQ(t.layer, tensors[i % tensors.size()].first);
+    EXPECT_EQ(t.elements, tensors[i % tensors.size()].second);
+    EXPECT_TRUE(positive_finite(t.forward_ns_per_element, "forward"));
+    EXPECT_NEAR(t.forward_gb_per_s, 8.0 / t.forward_ns_per_element, 1e-9 * t.forward_gb_per_s);
+    EXPECT_NEAR(t.backward_gb_per_s, 12.0 / t.backward_ns_per_element, 1e-9 * t.backward_gb_per_s);
+  }
+  EXPECT_EQ(to_json(c).at("eltwise").size(), c.rows.size());
+  EXPECT_NE(format_activation_cost(c).find("sigmoid"), std::string::npos);
 }
 
 TEST(Bench, RejectsOptionsOutOfRange) {

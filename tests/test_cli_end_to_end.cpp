@@ -190,6 +190,21 @@ TEST_F(CliEndToEnd, TrainWritesMetricsAndCheckpointsAndBeatsChance) {
       ASSERT_TRUE(m["units"].contains(split)) << split;
       EXPECT_FALSE(m["units"][split].empty()) << split;
     }
+    // Gradient flow: every conv/fc layer, with positive finite norms; the first step's too.
+    EXPECT_EQ(m.contains("gradients_at_init"), e == 0);
+    for (const char* key : {"gradients", "gradients_at_init"}) {
+      if (!m.contains(key)) continue;
+      ASSERT_FALSE(m[key].empty()) << key;
+      for (const json& g : m[key]) {
+        EXPECT_GT(g.at("weight_grad_norm").get<double>(), 0.0) << key << " " << g.dump();
+        EXPECT_GT(g.at("update_ratio").get<double>(), 0.0) << key << " " << g.dump();
+        if (g.at("activation").is_null()) continue;  // the output layer
+        EXPECT_GT(g.at("act_grad_norm").get<double>(), 0.0) << key << " " << g.dump();
+        EXPECT_GE(g.at("act_grad_zero_fraction").get<double>(), 0.0);
+        EXPECT_LT(g.at("act_grad_zero_fraction").get<double>(), 1.0);
+      }
+      EXPECT_EQ(m[key].size(), m["units"]["train"].size() + 1) << "one per activation, plus the output layer";
+    }
   }
   // Chance is 10%; the data allow about 87%.
   EXPECT_GT(metrics.back().at("val_accuracy").get<double>(), 0.5);

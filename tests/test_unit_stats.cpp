@@ -512,6 +512,43 @@ TEST_F(UnitStatsInspect, CsvAndUnitListing) {
   EXPECT_EQ(dead, (std::vector<std::string>{"   3", "  11"}));
 }
 
+// --gradients: the JSON lists every conv/fc layer with the table's figures; conv2's forced dead
+// channels pass no gradient, so its activation gradient has exact zeros.
+TEST_F(UnitStatsInspect, GradientsJsonAgreesWithTable) {
+  const Result json_run = inspect("--split val --gradients --batches 2 --batch 16 --json");
+  ASSERT_EQ(json_run.status, 0) << json_run.err;
+  const nlohmann::json j = nlohmann::json::parse(json_run.out);
+  EXPECT_EQ(j.at("batches"), 2);
+  EXPECT_EQ(j.at("images"), 32);
+  const auto& layers = j.at("gradients");
+  ASSERT_EQ(layers.size(), 4u);  // conv1, conv2, fc1 and the output fc2
+  const Result table_run = inspect("--split val --gradients --batches 2 --batch 16");
+  ASSERT_EQ(table_run.status, 0) << table_run.err;
+  const auto rows = table_rows(table_run.out);
+  ASSERT_EQ(rows.size(), 4u) << table_run.out;
+  for (const auto& layer : layers) {
+    const std::string name = layer.at("name");
+    SCOPED_TRACE(name);
+    const auto& cells = rows.at(name);
+    ASSERT_EQ(cells.size(), 6u);
+    EXPECT_TRUE(layer.at("update_ratio").is_null());  // inspect updates nothing
+    EXPECT_EQ(cells[3], "-");
+    const double w = layer.at("weight_grad_norm");
+    EXPECT_NEAR(std::stod(cells[2]), w, 1e-2 * w);
+    if (layer.at("activation").is_null()) {
+      EXPECT_EQ(cells[4], "-");
+      continue;
+    }
+    const double g = layer.at("act_grad_norm");
+    EXPECT_GT(g, 0.0);
+    EXPECT_NEAR(std::stod(cells[4]), g, 1e-2 * g);
+  }
+  EXPECT_GE(layers[1].at("act_grad_zero_fraction").get<double>(), 2.0 / 16.0);  // two dead of 16 channels
+  const Result misuse = inspect("--gradients --units conv2");
+  EXPECT_NE(misuse.status, 0);
+  EXPECT_NE(misuse.err.find("--units"), std::string::npos) << misuse.err;
+}
+
 TEST_F(UnitStatsInspect, UnknownUnitsLayerListsTheLayers) {
   const Result r = inspect("--units conv9");
   EXPECT_NE(r.status, 0);

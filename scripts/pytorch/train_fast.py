@@ -54,7 +54,7 @@ CHOICES = {"schedule": ("constant", "step", "cosine", "one-cycle", "triangle"),
            "flip-mode": ("random", "alternating"), "average": ("none", "ema", "lookahead"),
            "tta": ("none", "flip", "flip-shift")}
 # relunet train options that do not change what is trained: accepted in a recipe, ignored here.
-NOT_TRAINING = {"no-unit-stats", "near-dead"}
+NOT_TRAINING = {"no-unit-stats", "no-gradient-stats", "near-dead"}
 
 
 class Failure(Exception):

@@ -20,7 +20,8 @@ InferenceNetwork::InferenceNetwork(const ModelSpec& spec, int64_t batch, uint64_
 TrainingStep::TrainingStep(const ModelSpec& spec, int64_t batch, uint64_t seed, Context& ctx)
     : net_(spec, batch, true, seed, ctx),
       loss_(net_.logits(), net_.logits_grad(), 0.f),
-      sgd_(net_.params(), SgdOptions{}) {
+      sgd_(net_.params(), SgdOptions{}),
+      gradient_flow_(net_, sgd_.params(), true) {
   initialize_params(net_, seed);
   fill_random_input(net_, seed);
   for (int64_t n = 0; n < batch; ++n)
@@ -35,7 +36,7 @@ void TrainingStep::loss_forward_backward(const int32_t* labels, int64_t count) {
 void TrainingStep::run(const int32_t* labels, int64_t count) {
   net_.forward(next_pass());
   loss_forward_backward(labels, count);
-  net_.backward();
+  backward();
   update();
 }
 

@@ -11,6 +11,7 @@
 #include "model/model_spec.hpp"
 #include "net/network.hpp"
 #include "optim/sgd.hpp"
+#include "stats/gradient_flow.hpp"
 
 namespace relunet {
 
@@ -41,10 +42,16 @@ class TrainingStep {
   // The pieces of run(), for timing them separately; `labels` as for run().
   Pass next_pass() { return Pass{true, step_++}; }  // a new dropout mask every step
   void loss_forward_backward(const int32_t* labels, int64_t count);
-  void update() { sgd_.step(kLearningRate); }
+  void backward() { net_.backward(gradient_flow_.observer()); }
+  void update() {
+    sgd_.step(kLearningRate, gradient_flow_.update_norms());
+    gradient_flow_.end_step(true);
+  }
   const int32_t* random_labels() const { return labels_.data(); }
 
   Network& net() { return net_; }
+  // On, as `relunet train` runs by default.
+  GradientFlow& gradient_flow() { return gradient_flow_; }
 
  private:
   // Small enough that repeated steps on one random batch do not diverge; the cost of a step
@@ -54,6 +61,7 @@ class TrainingStep {
   Network net_;
   SoftmaxCrossEntropy loss_;
   Sgd sgd_;
+  GradientFlow gradient_flow_;
   std::vector<int32_t> labels_;
   uint64_t step_ = 0;
 };

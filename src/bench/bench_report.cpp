@@ -66,6 +66,8 @@ nlohmann::json to_json(const BenchResult& r) {
                       {"train_images_per_second", r.train_images_per_second},
                       {"train_images_per_second_no_unit_stats", r.train_images_per_second_no_unit_stats},
                       {"unit_stats_overhead_percent", r.unit_stats_overhead_percent},
+                      {"train_images_per_second_no_gradient_stats", r.train_images_per_second_no_gradient_stats},
+                      {"gradient_stats_overhead_percent", r.gradient_stats_overhead_percent},
                       {"train_gflops", r.train_gflops},
                       {"loader_images_per_second", r.loader_images_per_second},
                       {"loader_wait_seconds", r.loader_wait_seconds},
@@ -94,6 +96,8 @@ std::string format_report(const BenchResult& r) {
   line("training", format("%9.1f img/s  %7.1f GFLOP/s", r.train_images_per_second, r.train_gflops));
   line("training, unit statistics off", format("%9.1f img/s", r.train_images_per_second_no_unit_stats));
   line("unit statistics overhead", format("%9.1f %%", r.unit_stats_overhead_percent));
+  line("training, gradient statistics off", format("%9.1f img/s", r.train_images_per_second_no_gradient_stats));
+  line("gradient statistics overhead", format("%9.1f %%", r.gradient_stats_overhead_percent));
   line("training fed by the batch loader",
        format("%9.1f img/s  (waited for data: %.3f s, %.1f%% of the time)", r.loader_images_per_second,
               r.loader_wait_seconds, r.loader_wait_percent));

@@ -1,5 +1,6 @@
 #include "bench/benchmark.hpp"
 
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -44,16 +45,15 @@ std::vector<double> block_rates(const BenchOptions& o, int64_t images_per_call, 
   return rates;
 }
 
-// Training speed with unit statistics on and off, in alternating order (on-off, off-on, ...) so
-// slow drift such as other load on the machine hits both configurations equally. Leaves the
-// statistics on, as `relunet train` runs by default.
-void measure_training(TrainingStep& step, const BenchOptions& o, BenchResult& r) {
-  spdlog::info("training, batch {}: unit statistics on and off, {} x {} steps each", o.batch,
-               o.repeats, o.iters);
-  Network& net = step.net();
-  net.set_valid_images(o.batch);
+// Training speed with a statistic on and off, in alternating order (on-off, off-on, ...) so slow
+// drift such as other load on the machine hits both configurations equally. Leaves it on, as
+// `relunet train` runs by default.
+struct Paired {
+  double on = 0, off = 0, overhead_percent = 0;  // images per second; median of paired ratios
+};
+Paired measure_paired(TrainingStep& step, const BenchOptions& o, const std::function<void(bool)>& enable) {
   for (bool stats : {true, false}) {
-    enable_unit_stats(net, stats);
+    enable(stats);
     for (int w = 0; w < o.warmup; ++w) step.run();
   }
   std::vector<double> on, off, overhead;
@@ -61,7 +61,7 @@ void measure_training(TrainingStep& step, const BenchOptions& o, BenchResult& r)
     double seconds[2] = {0, 0};  // [statistics on, off]
     for (int k = 0; k < 2; ++k) {
       const bool stats = (k == 0) == (rep % 2 == 0);
-      enable_unit_stats(net, stats);
+      enable(stats);
       seconds[stats ? 0 : 1] = seconds_of([&] {
         for (int i = 0; i < o.iters; ++i) step.run();
       });
@@ -72,10 +72,24 @@ void measure_training(TrainingStep& step, const BenchOptions& o, BenchResult& r)
     // Paired within a repeat, so the ratio sees the same machine conditions on both sides.
     overhead.push_back(100.0 * (seconds[0] / seconds[1] - 1.0));
   }
-  enable_unit_stats(net, true);
-  r.train_images_per_second = median(on);
-  r.train_images_per_second_no_unit_stats = median(off);
-  r.unit_stats_overhead_percent = median(overhead);
+  enable(true);
+  return {median(on), median(off), median(overhead)};
+}
+
+void measure_training(TrainingStep& step, const BenchOptions& o, BenchResult& r) {
+  Network& net = step.net();
+  net.set_valid_images(o.batch);
+  spdlog::info("training, batch {}: unit statistics on and off, {} x {} steps each", o.batch,
+               o.repeats, o.iters);
+  const Paired units = measure_paired(step, o, [&](bool on) { enable_unit_stats(net, on); });
+  r.train_images_per_second = units.on;
+  r.train_images_per_second_no_unit_stats = units.off;
+  r.unit_stats_overhead_percent = units.overhead_percent;
+  spdlog::info("training, batch {}: gradient statistics on and off, {} x {} steps each", o.batch,
+               o.repeats, o.iters);
+  const Paired gradients = measure_paired(step, o, [&](bool on) { step.gradient_flow().set_enabled(on); });
+  r.train_images_per_second_no_gradient_stats = gradients.off;
+  r.gradient_stats_overhead_percent = gradients.overhead_percent;
 }
 
 // The same training step fed by the real BatchLoader, with training's default augmentation, over

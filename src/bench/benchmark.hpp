@@ -29,9 +29,11 @@ struct BenchResult {
   int64_t parameters = 0;      // trainable parameters, as the layer table counts them
 
   // Training steps (forward, loss, backward, SGD update) on one random batch.
-  double train_images_per_second = 0;                 // unit statistics on, as `train` runs
+  double train_images_per_second = 0;  // unit and gradient statistics on, as `train` runs
   double train_images_per_second_no_unit_stats = 0;
   double unit_stats_overhead_percent = 0;             // median of paired per-repeat ratios
+  double train_images_per_second_no_gradient_stats = 0;  // unit statistics on
+  double gradient_stats_overhead_percent = 0;            // median of paired per-repeat ratios
   double train_gflops = 0;
   // Training fed by the BatchLoader (augmentation on) over a synthetic in-memory data set.
   double loader_images_per_second = 0;

@@ -17,12 +17,14 @@ namespace relunet {
 Checkpoint checkpoint_of(Network& net, const Normalization& norm,
                          const std::vector<std::string>& class_names);
 
-// Loads `path`, builds its model for `batch` images (inference only) and loads its parameters.
+// Loads `path`, builds its model for `batch` images (inference only, or with `training` the
+// backward pass too: inspect --gradients) and loads its parameters.
 struct LoadedModel {
   std::string path;
   Checkpoint checkpoint;
   std::unique_ptr<Network> net;
 };
-LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx);
+LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx,
+                                  bool training = false);
 
 }  // namespace relunet

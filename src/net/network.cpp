@@ -8,7 +8,7 @@
 namespace relunet {
 
 Network::Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t seed, Context& ctx)
-    : spec_(spec), batch_(batch), ctx_(ctx) {
+    : spec_(spec), batch_(batch), training_(training), ctx_(ctx) {
   check_memory(spec_, batch, training);  // before any allocation
   for (size_t i = 0; i < spec_.layers.size(); ++i)
     layers_.push_back(make_layer(spec_.layers[i], mix64(seed + i)));
@@ -47,8 +47,14 @@ void Network::forward(const Pass& pass) {
   ctx_.stream.wait();
 }
 
-void Network::backward() {
-  for (size_t i = layers_.size(); i-- > 0;) layers_[i]->backward(ctx_.stream);
+void Network::backward(const std::function<void(size_t)>& after_layer) {
+  for (size_t i = layers_.size(); i-- > 0;) {
+    layers_[i]->backward(ctx_.stream);
+    if (after_layer) {
+      ctx_.stream.wait();
+      after_layer(i);
+    }
+  }
   ctx_.stream.wait();
 }
 

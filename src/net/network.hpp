@@ -6,6 +6,7 @@
 // inner product are fused into it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,6 +24,7 @@ class Network {
 
   const ModelSpec& spec() const { return spec_; }
   int64_t batch() const { return batch_; }
+  bool training() const { return training_; }
   Context& context() { return ctx_; }
 
   // Images go here: plain N x C x H x W floats.
@@ -31,14 +33,17 @@ class Network {
   const dnnl::memory& logits_grad() const { return diffs_.back(); }
 
   void forward(const Pass& pass);
-  void backward();  // after the loss has written logits_grad()
+  // After the loss has written logits_grad(). `after_layer(i)`, if given, runs as soon as layer
+  // i's backward has finished (the gradient-flow statistics read the gradients there).
+  void backward(const std::function<void(size_t)>& after_layer = {});
   // One layer at a time, for per-layer timing.
   void forward_layer(size_t i, const Pass& pass) { layers_[i]->forward(ctx_.stream, pass); }
   void backward_layer(size_t i) { layers_[i]->backward(ctx_.stream); }
 
   size_t size() const { return layers_.size(); }
-  // Layer i's output (acts[i+1]), in the layout its primitive chose.
+  // Layer i's output (acts[i+1]) and its gradient, in the layouts the primitives chose.
   const dnnl::memory& output_of(size_t i) const { return acts_[i + 1]; }
+  const dnnl::memory& output_grad_of(size_t i) const { return diffs_[i + 1]; }
   Layer& layer(size_t i) { return *layers_[i]; }
   std::vector<Param*> params();
   const std::vector<ActivationLayer*>& activations() const { return activations_; }
@@ -48,6 +53,7 @@ class Network {
  private:
   ModelSpec spec_;
   int64_t batch_;
+  bool training_;
   Context& ctx_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<dnnl::memory> acts_, diffs_;

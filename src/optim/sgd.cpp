@@ -22,8 +22,9 @@ Sgd::Sgd(std::vector<Param*> params, SgdOptions opts) : opts_(opts) {
   }
 }
 
-void Sgd::step(float schedule_lr) {
+void Sgd::step(float schedule_lr, std::vector<UpdateNorms>* norms) {
   const float mu = opts_.momentum;
+  if (norms) norms->assign(params_.size(), UpdateNorms{});
   for (size_t k = 0; k < params_.size(); ++k) {
     float* w = data_of(params_[k]->value);
     const float* g = data_of(params_[k]->grad);
@@ -33,12 +34,28 @@ void Sgd::step(float schedule_lr) {
     const float l2 = opts_.decay_mode == DecayMode::L2 ? wd : 0.f;
     const float shrink = 1.f - (opts_.decay_mode == DecayMode::Decoupled ? lr * wd : 0.f);
     const bool nesterov = opts_.nesterov;
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
+    const auto update = [&](int64_t i) {
       const float grad = g[i] + l2 * w[i];
       v[i] = mu * v[i] + grad;
-      w[i] = shrink * w[i] - lr * (nesterov ? grad + mu * v[i] : v[i]);
+      const float before = w[i];
+      w[i] = shrink * before - lr * (nesterov ? grad + mu * v[i] : v[i]);
+      return before;
+    };
+    if (!norms) {
+#pragma omp parallel for simd schedule(static)
+      for (int64_t i = 0; i < n; ++i) update(i);
+      continue;
     }
+    // The same update, with the norms summed while the values are in registers.
+    double weight_sq = 0, update_sq = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : weight_sq, update_sq)
+    for (int64_t i = 0; i < n; ++i) {
+      const float before = update(i);
+      const float step = w[i] - before;
+      weight_sq += double(before) * before;
+      update_sq += double(step) * step;
+    }
+    (*norms)[k] = {weight_sq, update_sq};
   }
 }
 

@@ -35,10 +35,17 @@ struct SgdOptions {
   GroupOptions bias, norm;     // conv/fc biases; batch-norm scales and shifts
 };
 
+// Squared norms of one parameter's step, for the gradient-flow statistics (stats/gradient_flow.hpp).
+struct UpdateNorms {
+  double weight_sq = 0;  // ||w||^2 before the step
+  double update_sq = 0;  // ||w_after - w_before||^2
+};
+
 class Sgd {
  public:
   Sgd(std::vector<Param*> params, SgdOptions opts);
-  void step(float lr);
+  // With `norms`, also writes each parameter's UpdateNorms there (resized to params().size()).
+  void step(float lr, std::vector<UpdateNorms>* norms = nullptr);
   // Momentum buffers, one per trainable parameter, in the parameter's layout.
   std::vector<Param*>& params() { return params_; }
   std::vector<dnnl::memory>& velocity() { return velocity_; }

@@ -40,6 +40,7 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"flip", o.augment.flip},
           {"flip_mode", to_string(o.augment.flip_mode)},
           {"unit_stats", o.unit_stats},
+          {"gradient_stats", o.gradient_stats},
           {"near_dead", o.near_dead},
           {"stop_at_train_accuracy", o.stop_at_train_accuracy},
           {"init_from", o.init_from},
@@ -94,6 +95,7 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   o.augment.flip_mode = parse_flip_mode(j.value("flip_mode", "random"));
   o.unit_stats = j.at("unit_stats");
   o.near_dead = j.at("near_dead");
+  o.gradient_stats = j.value("gradient_stats", true);  // absent before gradient statistics existed
   // Checkpoints written before the option existed (such as models/default.ckpt) lack it.
   o.stop_at_train_accuracy = j.value("stop_at_train_accuracy", 0.0);
   o.init_from = j.value("init_from", "");

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -22,6 +23,7 @@
 #include "net/layer_table.hpp"
 #include "net/network_state.hpp"
 #include "net/patch_whitening.hpp"
+#include "stats/gradient_flow.hpp"
 #include "stats/unit_history.hpp"
 #include "train/budget_plan.hpp"
 #include "train/evaluate.hpp"
@@ -442,6 +444,9 @@ double train(const TrainRun& run) {
     }
   }
   Sgd sgd(trainable_params(net, opts.freeze_before), opts.sgd);
+  // Over the steps this process ran of each epoch (a run resumed mid-epoch: those after the resume).
+  GradientFlow gradient_flow(net, sgd.params(), opts.gradient_stats);
+  nlohmann::json gradients_at_init;  // the first step's, of a run that starts from its initialisation
   WeightAverage average(net.params(), opts.average);
   // The learning-rate schedule and the weight average follow the plan's progress.
   LrSchedule schedule(opts.schedule, state.total_steps, steps_per_epoch);
@@ -546,6 +551,7 @@ double train(const TrainRun& run) {
     if (opts.unit_stats && part.batch > 0 && leader)
       for (size_t i = 0; i < net.activations().size(); ++i)
         net.activations()[i]->counters() = part.units.at(i);
+    gradient_flow.reset();
     const auto epoch_start = Clock::now();
     const int64_t seen_before = part.seen;
     float lr = schedule.at(state.step);
@@ -583,12 +589,15 @@ double train(const TrainRun& run) {
             sums[0], epoch, batch.index + 1, opts.schedule.lr,
             fs::exists(last_path) ? " (the last good checkpoint, " + last_path + ", is kept)" : ""));
       loss.backward();
-      net.backward();
+      net.backward(gradient_flow.observer());
       test_fail_rank(comm.rank(), state.step);
       gradients.average();
       lr = schedule.at(state.step);
-      sgd.step(lr);
+      sgd.step(lr, gradient_flow.update_norms());
       batch_statistics.average();
+      gradient_flow.end_step(true);
+      if (state.step == 0 && gradient_flow.enabled())
+        for (const auto& g : gradient_flow.report()) gradients_at_init.push_back(to_json(g));
       ++state.step;
       if (check_replicas) check_identical_values(comm, net.params(), state.step);
       average.after_step(state.step, state.epoch, schedule.total_steps());
@@ -676,6 +685,11 @@ double train(const TrainRun& run) {
       for (const auto& u : train_units) m["units"]["train"].push_back(to_json(u));
       for (const auto& u : val_units) m["units"]["val"].push_back(to_json(u));
       m["units"]["changes"] = to_json(unit_changes);
+    }
+    if (opts.gradient_stats) {
+      m["gradients"] = nlohmann::json::array();
+      for (const auto& g : gradient_flow.report()) m["gradients"].push_back(to_json(g));
+      if (!gradients_at_init.is_null()) m["gradients_at_init"] = std::exchange(gradients_at_init, nullptr);
     }
     if (metrics) metrics->append(m);
     save(last_path, true);
