@@ -4,6 +4,8 @@
 # both the tests (run by scripts/test-sanitizers.sh) and the fuzz targets (scripts/fuzz.sh), so
 # relunet is compiled instrumented once for both. Usage: scripts/asan-build.sh [TARGET...]
 # (default: everything). CMAKE_BUILD_PARALLEL_LEVEL limits the parallelism.
+# The instrumented tree is also the build without MPI (RELUNET_MPI=OFF), so that the supported
+# MPI-less build is built and tested by CI; the MPI tests run in the normal build (scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +15,7 @@ cd "$(dirname "$0")/.."
 # any x86-64 machine.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -Wno-pass-failed" -DRELUNET_FUZZ=ON \
-  -DRELUNET_NATIVE=OFF
+  -DRELUNET_NATIVE=OFF -DRELUNET_MPI=OFF
 if [[ $# -gt 0 ]]; then
   cmake --build build-asan --target "$@"
 else
