@@ -39,6 +39,7 @@ const char* signal_name(int signal_number) {
   switch (signal_number) {
     case SIGTERM: return "SIGTERM";
     case SIGHUP: return "SIGHUP";
+    case SIGUSR1: return "SIGUSR1";
     default: return "SIGINT";
   }
 }

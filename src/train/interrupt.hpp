@@ -1,5 +1,6 @@
-// interrupt.hpp — SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) during a
-// training run. The first signal only raises a flag the training loop checks at safe points
+// interrupt.hpp — SIGINT, SIGTERM, SIGHUP (a closed terminal or SSH session) and SIGUSR1 (which
+// Open MPI's mpirun passes on to every rank at once, and batch systems send before a time limit)
+// during a training run. The first signal only raises a flag the training loop checks at safe points
 // (after setup, after each batch, after each epoch); it then saves last.ckpt and throws
 // Interrupted. A second SIGINT exits at once. Checkpoints are written atomically, so even that
 // never leaves a torn file.
@@ -12,7 +13,7 @@
 namespace relunet {
 
 // The signals that stop a run.
-inline constexpr int kInterruptSignals[] = {SIGINT, SIGTERM, SIGHUP};
+inline constexpr int kInterruptSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
 
 class InterruptGuard {
  public:
@@ -23,7 +24,7 @@ class InterruptGuard {
   int signal_number() const;        // of the first signal received; 0 if none
 };
 
-// "SIGINT", "SIGTERM" or "SIGHUP" for those signals' numbers (in a data-parallel run, the
+// "SIGINT", "SIGTERM", "SIGHUP" or "SIGUSR1" for those signals' numbers (in a data-parallel run, the
 // signal another rank received).
 const char* signal_name(int signal_number);
 

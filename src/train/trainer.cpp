@@ -235,11 +235,21 @@ StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loade
   return t;
 }
 
-// Test hook (RELUNET_TEST_SLOWDOWN_EPOCH=N): from epoch N on, every training step waits as long
-// as it computed, so the run's speed halves part-way, as on a machine that gets busy.
-int64_t test_slowdown_epoch() {
-  const char* env = std::getenv("RELUNET_TEST_SLOWDOWN_EPOCH");
-  return env ? std::atoll(env) : 0;
+// Test hook (RELUNET_TEST_SLOWDOWN_EPOCH=N[:S]): from epoch N on, every training step waits as
+// long as it computed, and at least S seconds, so the run's speed halves part-way, as on a machine
+// that gets busy (or, with S, a short run lasts long enough for a signal to arrive mid-epoch).
+struct TestSlowdown {
+  int64_t epoch = 0;
+  double min_step_seconds = 0;
+};
+TestSlowdown test_slowdown() {
+  TestSlowdown slowdown;
+  if (const char* env = std::getenv("RELUNET_TEST_SLOWDOWN_EPOCH")) {
+    char* rest = nullptr;
+    slowdown.epoch = std::strtoll(env, &rest, 10);
+    if (*rest == ':') slowdown.min_step_seconds = std::strtod(rest + 1, nullptr);
+  }
+  return slowdown;
 }
 
 // Test hooks of the data-parallel tests. RELUNET_TEST_FAIL_RANK=R:STEP:HOW makes rank R fail
@@ -500,7 +510,7 @@ double train(const TrainRun& run) {
     save_checkpoint(c, path);
   };
 
-  const int64_t slowdown_epoch = test_slowdown_epoch();
+  const TestSlowdown slowdown = test_slowdown();
   const bool check_replicas = test_check_replicas();
   const int64_t first_step = state.step;
   // Plans made within an epoch: about ten, from the speed of the steps since the last one.
@@ -601,8 +611,10 @@ double train(const TrainRun& run) {
       ++state.step;
       if (check_replicas) check_identical_values(comm, net.params(), state.step);
       average.after_step(state.step, state.epoch, schedule.total_steps());
-      if (slowdown_epoch > 0 && epoch >= slowdown_epoch)
-        std::this_thread::sleep_for(Clock::now() - step_start);
+      if (slowdown.epoch > 0 && epoch >= slowdown.epoch)
+        std::this_thread::sleep_for(std::max<Clock::duration>(
+            Clock::now() - step_start, std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(slowdown.min_step_seconds))));
       part.batch = batch.index + 1;
       part.loss_sum += sums[0];
       part.correct += int64_t(sums[1]);
