@@ -97,7 +97,7 @@ PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train
 
 }  // namespace
 
-double train(const TrainRun& run) {
+TrainResult train(const TrainRun& run) {
   namespace fs = std::filesystem;
   const auto run_start = Clock::now();  // the time budget counts start-up too
   TrainOptions opts = run.options;
@@ -330,24 +330,26 @@ double train(const TrainRun& run) {
     comm.allreduce(votes, std::size(kInterruptSignals), ReduceOp::Sum);
     return count_votes(votes);
   };
-  const auto stop_if_interrupted = [&](int64_t epoch) {
-    if (!stop_signal) return;
+  const auto interrupted = [&](int64_t epoch) {
     const std::string where = state.partial.batch > 0
                                   ? "epoch " + std::to_string(epoch) + ", batch " +
                                         std::to_string(state.partial.batch) + "/" +
                                         std::to_string(steps_per_epoch)
                               : state.epoch == 0 ? "the start of epoch 1"
                                                  : "the end of epoch " + std::to_string(state.epoch);
-    throw Interrupted(stop_signal,
-                      std::string(signal_name(stop_signal)) + ": stopped at " + where + "; " +
-                          last_path + " is saved; continue with: " +
-                          (ranks > 1 ? fmt::format("mpirun -np {} ", ranks) : std::string()) +
-                          "relunet train --out " + out +
-                          " --data " + run.data_dir + " --resume");
+    TrainResult result;
+    result.status = TrainStatus::Interrupted;
+    result.best_val_accuracy = state.best_val_accuracy;
+    result.signal = stop_signal;
+    result.message = std::string(signal_name(stop_signal)) + ": stopped at " + where + "; " + last_path +
+                     " is saved; continue with: " +
+                     (ranks > 1 ? fmt::format("mpirun -np {} ", ranks) : std::string()) +
+                     "relunet train --out " + out + " --data " + run.data_dir + " --resume";
+    return result;
   };
   if (agree_on_stop()) {  // during setup
     save(last_path, true);
-    stop_if_interrupted(state.epoch + 1);
+    return interrupted(state.epoch + 1);
   }
   while (state.step < state.total_steps) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
@@ -428,7 +430,7 @@ double train(const TrainRun& run) {
         }
         state.elapsed_seconds = elapsed();
         save(last_path, true);
-        stop_if_interrupted(epoch);
+        return interrupted(epoch);
       }
     }
     progress.finish();
@@ -518,8 +520,8 @@ double train(const TrainRun& run) {
                      state.speed.step_seconds, state.speed.epoch_end_seconds, state.epochs_total,
                      state.total_steps, epochs_planned);
     }
-    agree_on_stop();
-    stop_if_interrupted(epoch);  // the last epoch too: the signal is reported, not dropped
+    // The last epoch too: the signal is reported, not dropped.
+    if (agree_on_stop()) return interrupted(epoch);
     if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
         !last) {
       spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
@@ -532,7 +534,9 @@ double train(const TrainRun& run) {
                  ranks, state.step - first_step);
   spdlog::info("done: best validation accuracy {:.2f}% at epoch {}; checkpoints in {}",
                100.0 * state.best_val_accuracy, state.best_epoch, out);
-  return state.best_val_accuracy;
+  TrainResult result;
+  result.best_val_accuracy = state.best_val_accuracy;
+  return result;
 }
 
 }  // namespace relunet
