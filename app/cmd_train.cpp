@@ -7,6 +7,8 @@
 
 #include "commands.hpp"
 #include "data/data_source.hpp"
+#include "dist/communicator.hpp"
+#include "io/printable.hpp"
 #include "train/option_checks.hpp"
 #include "train/trainer.hpp"
 
@@ -253,8 +255,11 @@ Command add_train(CLI::App& app) {
                 throw CLI::ValidationError(e.flag(), e.problem());
               }
             }
-            train(*run);
-            return 0;
+            const TrainResult result = train(*run);
+            // Every rank stops together (the trainer agrees on it), after rank 0 saved the run.
+            if (result.status == TrainStatus::Interrupted && world().rank() == 0)
+              spdlog::error("{}", printable(result.message));
+            return result.exit_code();
           },
           true};
 }

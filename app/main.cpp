@@ -151,10 +151,6 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (command.app->parsed()) help = "relunet " + command.app->get_name() + " --help";
     return fail(relunet::printable(e.what()) + " (see " + help + ")", kUsageError);
-  } catch (const relunet::Interrupted& e) {
-    // Every rank stops here together (the trainer agrees on it), after rank 0 saved the run.
-    if (relunet::world().rank() == 0) spdlog::error("{}", relunet::printable(e.what()));
-    return e.exit_code();
   } catch (const std::exception& e) {
     return fail(relunet::printable(e.what()), 1);  // a name in it cannot start a line
   }

@@ -17,27 +17,21 @@ InferenceNetwork::InferenceNetwork(const ModelSpec& spec, int64_t batch, uint64_
   fill_random_input(net_, seed);
 }
 
-TrainingStep::TrainingStep(const ModelSpec& spec, int64_t batch, uint64_t seed, Context& ctx)
+SyntheticTraining::SyntheticTraining(const ModelSpec& spec, int64_t batch, uint64_t seed, Context& ctx)
     : net_(spec, batch, true, seed, ctx),
       loss_(net_.logits(), net_.logits_grad(), 0.f),
       sgd_(net_.params(), SgdOptions{}),
-      gradient_flow_(net_, sgd_.params(), true) {
+      gradient_flow_(net_, sgd_.params(), true),
+      step_(net_, loss_, sgd_, gradient_flow_) {
   initialize_params(net_, seed);
   fill_random_input(net_, seed);
   for (int64_t n = 0; n < batch; ++n)
     labels_.push_back(static_cast<int32_t>(mix64(~seed + uint64_t(n)) % uint64_t(spec.classes)));
 }
 
-void TrainingStep::loss_forward_backward(const int32_t* labels, int64_t count) {
+void SyntheticTraining::loss_forward_backward(const int32_t* labels, int64_t count) {
   loss_.forward(net_.context().stream, labels, count);
   loss_.backward();
-}
-
-void TrainingStep::run(const int32_t* labels, int64_t count) {
-  net_.forward(next_pass());
-  loss_forward_backward(labels, count);
-  backward();
-  update();
 }
 
 }  // namespace relunet

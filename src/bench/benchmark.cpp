@@ -51,7 +51,7 @@ std::vector<double> block_rates(const BenchOptions& o, int64_t images_per_call, 
 struct Paired {
   double on = 0, off = 0, overhead_percent = 0;  // images per second; median of paired ratios
 };
-Paired measure_paired(TrainingStep& step, const BenchOptions& o, const std::function<void(bool)>& enable) {
+Paired measure_paired(SyntheticTraining& step, const BenchOptions& o, const std::function<void(bool)>& enable) {
   for (bool stats : {true, false}) {
     enable(stats);
     for (int w = 0; w < o.warmup; ++w) step.run();
@@ -76,7 +76,7 @@ Paired measure_paired(TrainingStep& step, const BenchOptions& o, const std::func
   return {median(on), median(off), median(overhead)};
 }
 
-void measure_training(TrainingStep& step, const BenchOptions& o, BenchResult& r) {
+void measure_training(SyntheticTraining& step, const BenchOptions& o, BenchResult& r) {
   Network& net = step.net();
   net.set_valid_images(o.batch);
   spdlog::info("training, batch {}: unit statistics on and off, {} x {} steps each", o.batch,
@@ -94,7 +94,7 @@ void measure_training(TrainingStep& step, const BenchOptions& o, BenchResult& r)
 
 // The same training step fed by the real BatchLoader, with training's default augmentation, over
 // one epoch of synthetic images: warm-up batches, then `repeats` timed blocks of `iters` steps.
-void measure_loader(TrainingStep& step, const ModelSpec& spec, const BenchOptions& o, BenchResult& r) {
+void measure_loader(SyntheticTraining& step, const ModelSpec& spec, const BenchOptions& o, BenchResult& r) {
   spdlog::info("training fed by the batch loader: {} x {} steps", o.repeats, o.iters);
   const int64_t batches = o.warmup + int64_t(o.repeats) * o.iters;
   const SyntheticDataset data(size_t(batches * o.batch), int(spec.classes), kSyntheticSide, o.seed);
@@ -155,7 +155,7 @@ BenchResult run_benchmark(const ModelSpec& spec, const BenchOptions& o) {
   r.parameters = total_params(spec);
   Context ctx;
   {  // one training network at a time, so the peak memory is that of training alone
-    TrainingStep step(spec, o.batch, o.seed, ctx);
+    SyntheticTraining step(spec, o.batch, o.seed, ctx);
     measure_training(step, o, r);
     if (o.layers) {
       spdlog::info("layer by layer: {} training steps", o.repeats * o.iters);

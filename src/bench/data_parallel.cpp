@@ -27,29 +27,31 @@ DataParallelResult run_data_parallel_bench(const ModelSpec& spec, const BenchOpt
                                 std::to_string(r.ranks));
   r.rank_batch = o.batch / r.ranks;
   Context ctx;
-  TrainingStep step(spec, r.rank_batch, o.seed + uint64_t(comm.rank()), ctx);
-  Network& net = step.net();
+  SyntheticTraining training(spec, r.rank_batch, o.seed + uint64_t(comm.rank()), ctx);
+  Network& net = training.net();
   net.set_valid_images(r.rank_batch);
   check_same_layouts(comm, net.params());
   BucketedMean gradients(gradients_of(net.params()), comm);
   r.allreduce_bytes = int64_t(gradients.bytes());
   r.allreduce_calls = int64_t(gradients.buckets());
-  const auto compute = [&] {
-    net.forward(step.next_pass());
-    step.loss_forward_backward(step.random_labels(), r.rank_batch);
-    net.backward();
+  TrainingStep alone_step = training.step();  // without the gradients' mean over the ranks
+  TrainingStep together = training.averaging(gradients);
+  const float lr = SyntheticTraining::learning_rate();
+  const auto compute = [&](TrainingStep& step) {
+    step.forward(training.random_labels(), r.rank_batch, training.next_step_number());
+    step.backward();
   };
 
   // The baseline: rank 0's step without communication while the other ranks wait.
   spdlog::info("rank 0 alone, batch {}: {} x {} steps", r.rank_batch, o.repeats, o.iters);
   std::vector<double> alone;
   if (comm.rank() == 0) {
-    for (int w = 0; w < o.warmup; ++w) compute();
+    for (int w = 0; w < o.warmup; ++w) compute(alone_step);
     for (int rep = 0; rep < o.repeats; ++rep) {
       const double seconds = seconds_of([&] {
         for (int i = 0; i < o.iters; ++i) {
-          compute();
-          step.update();
+          compute(alone_step);
+          alone_step.update(lr);
         }
       });
       alone.push_back(double(r.rank_batch) * o.iters / seconds);
@@ -64,10 +66,9 @@ DataParallelResult run_data_parallel_bench(const ModelSpec& spec, const BenchOpt
   // cores, uneven work) from the time the reduction itself takes.
   double wait_seconds = 0;
   const auto data_parallel_step = [&] {
-    compute();
+    compute(together);
     wait_seconds += seconds_of([&] { comm.reduced(0.0, ReduceOp::Sum); });
-    gradients.average();
-    step.update();
+    together.update(lr);  // the gradients' mean over the ranks, then the SGD step
   };
   for (int w = 0; w < o.warmup; ++w) data_parallel_step();
   std::vector<double> step_seconds, allreduce_seconds, waits;

@@ -11,7 +11,7 @@ double LayerBreakdown::total_ms() const {
   return sum;
 }
 
-LayerBreakdown time_layers(TrainingStep& step, int samples) {
+LayerBreakdown time_layers(SyntheticTraining& step, int samples) {
   Network& net = step.net();
   dnnl::stream& stream = net.context().stream;
   const size_t n = net.size();

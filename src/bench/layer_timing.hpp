@@ -24,6 +24,6 @@ struct LayerBreakdown {
 
 // Times `samples` training steps of `step` layer by layer; the medians per layer. The activation
 // layers' times include the unit statistics if they are enabled.
-LayerBreakdown time_layers(TrainingStep& step, int samples);
+LayerBreakdown time_layers(SyntheticTraining& step, int samples);
 
 }  // namespace relunet

@@ -1,8 +1,8 @@
 // interrupt.hpp — SIGINT, SIGTERM, SIGHUP (a closed terminal or SSH session) and SIGUSR1 (which
 // Open MPI's mpirun passes on to every rank at once, and batch systems send before a time limit)
 // during a training run. The first signal only raises a flag the training loop checks at safe points
-// (after setup, after each batch, after each epoch); it then saves last.ckpt and throws
-// Interrupted. A second SIGINT exits at once. Checkpoints are written atomically, so even that
+// (after setup, after each batch, after each epoch); it then saves last.ckpt and train() returns
+// TrainStatus::Interrupted. A second SIGINT exits at once. Checkpoints are written atomically, so even that
 // never leaves a torn file.
 #pragma once
 
@@ -27,17 +27,5 @@ class InterruptGuard {
 // "SIGINT", "SIGTERM", "SIGHUP" or "SIGUSR1" for those signals' numbers (in a data-parallel run, the
 // signal another rank received).
 const char* signal_name(int signal_number);
-
-// A run stopped by a signal after saving its state; the process exits with 128 + the signal's
-// number, as a shell reports a command a signal ended.
-class Interrupted : public std::runtime_error {
- public:
-  Interrupted(int signal_number, const std::string& message)
-      : std::runtime_error(message), signal_number_(signal_number) {}
-  int exit_code() const { return 128 + signal_number_; }
-
- private:
-  int signal_number_;
-};
 
 }  // namespace relunet

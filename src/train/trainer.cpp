@@ -32,8 +32,12 @@
 #include "train/metrics_log.hpp"
 #include "train/option_checks.hpp"
 #include "train/progress.hpp"
+#include "train/resume_checks.hpp"
 #include "train/run_checkpoint.hpp"
 #include "train/run_lock.hpp"
+#include "train/run_state.hpp"
+#include "train/test_hooks.hpp"
+#include "train/training_step.hpp"
 
 namespace relunet {
 namespace {
@@ -43,182 +47,22 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Where a run stands; saved in every checkpoint next to the options.
-struct RunState {
-  int64_t epoch = 0;   // epochs completed
-  int64_t step = 0;    // optimiser steps taken
-  int64_t total_steps = 0;  // planned; the last epoch may end part-way
-  int64_t epochs_total = 0;  // planned, the last one counted even if partial
-  double best_val_accuracy = -1.0;
-  int64_t best_epoch = 0;
-  double elapsed_seconds = 0.0;
-  int64_t ranks = 1;  // data-parallel processes: the shards and their order depend on it
-  // With a time budget: the speeds measured last, which the plan starts from on resume.
-  struct Speed {
-    double step_seconds = 0;       // per training step
-    double epoch_end_seconds = 0;  // validation, statistics, checkpoints
-    double val_seconds = 0;        // one validation pass without test-time augmentation
-  } speed;
-  UnitHistory unit_history;  // from the validation reports (training reports without a val split)
-  // The epoch in progress when a run is interrupted between batches; batch 0 at epoch ends.
-  struct PartialEpoch {
-    int64_t batch = 0;  // batches done
-    double loss_sum = 0.0;
-    int64_t correct = 0, seen = 0;
-    std::vector<UnitCounters> units;  // training unit counters so far, one per activation layer
-  } partial;
-};
-
-nlohmann::json state_json(const TrainOptions& o, const RunState& s) {
-  return {{"options", to_json(o)},
-          {"epoch", s.epoch},
-          {"step", s.step},
-          {"total_steps", s.total_steps},
-          {"epochs_total", s.epochs_total},
-          {"best_val_accuracy", s.best_val_accuracy},
-          {"best_epoch", s.best_epoch},
-          {"elapsed_seconds", s.elapsed_seconds},
-          {"ranks", s.ranks},
-          {"speed",
-           {{"step_seconds", s.speed.step_seconds},
-            {"epoch_end_seconds", s.speed.epoch_end_seconds},
-            {"val_seconds", s.speed.val_seconds}}},
-          {"unit_history", s.unit_history.to_json()},
-          {"partial_epoch",
-           {{"batch", s.partial.batch},
-            {"loss_sum", s.partial.loss_sum},
-            {"correct", s.partial.correct},
-            {"seen", s.partial.seen},
-            {"units", [&] {
-               nlohmann::json units = nlohmann::json::array();
-               for (const auto& c : s.partial.units) units.push_back(to_json(c));
-               return units;
-             }()}}}};
-}
-
-RunState state_from_json(const nlohmann::json& j) {
-  RunState s;
-  s.epoch = j.at("epoch");
-  s.step = j.at("step");
-  s.epochs_total = j.at("epochs_total");
-  s.best_val_accuracy = j.at("best_val_accuracy");
-  s.best_epoch = j.at("best_epoch");
-  s.elapsed_seconds = j.at("elapsed_seconds");
-  // Absent before runs were planned in steps (the trainer then counts whole epochs) and before
-  // the budget plan kept its speeds (it measures them afresh).
-  s.total_steps = j.value("total_steps", int64_t(0));
-  s.ranks = j.value("ranks", int64_t(1));  // absent before data-parallel training: one process
-  if (j.contains("speed")) {
-    const auto& v = j["speed"];
-    s.speed.step_seconds = v.at("step_seconds");
-    s.speed.epoch_end_seconds = v.at("epoch_end_seconds");
-    s.speed.val_seconds = v.at("val_seconds");
-  }
-  // Absent in checkpoints written before unit history existed: the history starts afresh.
-  if (j.contains("unit_history"))
-    s.unit_history = UnitHistory::from_json(j["unit_history"], "checkpoint train state");
-  if (j.contains("partial_epoch")) {
-    const auto& p = j["partial_epoch"];
-    s.partial.batch = p.at("batch");
-    s.partial.loss_sum = p.at("loss_sum");
-    s.partial.correct = p.at("correct");
-    s.partial.seen = p.at("seen");
-    for (const auto& c : p.at("units"))
-      s.partial.units.push_back(unit_counters_from_json(c, "checkpoint train state"));
-  }
-  return s;
-}
-
-// A saved state is checked as strictly as the options: counters that contradict each other
-// would run a wrong number of epochs or index past the unit counters.
-void check_state(const RunState& s, const TrainOptions& o) {
-  const auto require = [](bool ok, const std::string& what) {
-    if (!ok) throw std::runtime_error(what);
-  };
-  require(s.epochs_total >= 1 && s.epochs_total <= o.epochs,
-          fmt::format("epochs_total {} is not from 1 to the run's --epochs {}", s.epochs_total, o.epochs));
-  require(s.epoch >= 0 && s.epoch <= s.epochs_total,
-          fmt::format("epoch {} is not from 0 to epochs_total {}", s.epoch, s.epochs_total));
-  require(s.step >= 0, fmt::format("step {} is negative", s.step));
-  require(s.ranks >= 1, fmt::format("ranks {} is not a process count", s.ranks));
-  require(s.best_epoch >= 0 && s.best_epoch <= s.epoch,
-          fmt::format("best_epoch {} is not from 0 to epoch {}", s.best_epoch, s.epoch));
-  require(s.best_val_accuracy >= -1 && s.best_val_accuracy <= 1,
-          fmt::format("best_val_accuracy {} is not from -1 to 1", s.best_val_accuracy));
-  require(std::isfinite(s.elapsed_seconds) && s.elapsed_seconds >= 0,
-          fmt::format("elapsed_seconds {} is not a time", s.elapsed_seconds));
-  const auto& p = s.partial;
-  require(p.batch >= 0 && p.seen >= 0 && p.correct >= 0 && p.correct <= p.seen &&
-              std::isfinite(p.loss_sum) && p.loss_sum >= 0,
-          fmt::format("partial_epoch (batch {}, seen {}, correct {}, loss_sum {}) is inconsistent",
-                      p.batch, p.seen, p.correct, p.loss_sum));
-  require(p.batch == 0 || s.epoch < s.epochs_total, "partial_epoch follows the last epoch");
-  require(s.total_steps >= 0 && (s.total_steps == 0 || s.step <= s.total_steps),
-          fmt::format("step {} is past total_steps {}", s.step, s.total_steps));
-  for (double seconds : {s.speed.step_seconds, s.speed.epoch_end_seconds, s.speed.val_seconds})
-    require(std::isfinite(seconds) && seconds >= 0, fmt::format("a measured speed ({}) is not a time", seconds));
-}
-
-// The part of a saved state that depends on the model and data it resumes with.
-void check_partial_epoch(const RunState::PartialEpoch& p, const ModelSpec& spec, int64_t steps_per_epoch,
-                         bool unit_stats, const std::string& last_path) {
-  const auto fail = [&](const std::string& what) {
-    throw std::runtime_error(last_path + ": malformed training state: partial_epoch: " + what);
-  };
-  if (p.batch >= steps_per_epoch)
-    fail(fmt::format("{} batches done of an epoch of {}", p.batch, steps_per_epoch));
-  if (p.batch == 0 || !unit_stats) return;
-  std::vector<const LayerSpec*> acts;  // in the order of Network::activations()
-  for (const LayerSpec& layer : spec.layers)
-    if (layer.kind == LayerKind::Activation) acts.push_back(&layer);
-  if (p.units.size() != acts.size())
-    fail(fmt::format("unit counters for {} layers, the model has {}", p.units.size(), acts.size()));
-  for (size_t i = 0; i < acts.size(); ++i)  // one counter per channel (conv) or unit (fc)
-    if (p.units[i].active.size() != size_t(acts[i]->out.c))
-      fail(fmt::format("unit counters for {} units in layer {}, which has {}", p.units[i].active.size(),
-                       acts[i]->unit_layer, acts[i]->out.c));
-}
-
-// How an option's value reads on the command line.
-std::string option_text(const nlohmann::json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_number_float()) return fmt::format("{:g}", value.get<double>());
-  return value.dump();
-}
-
-// A resumed run keeps the options it started with (`saved`): an option given again on the
-// command line must have the same value.
-void reject_changed_options(const TrainRun& run, const TrainOptions& saved,
-                            const std::string& last_path) {
-  const nlohmann::json asked = to_json(run.options), kept = to_json(saved);
-  for (const GivenOption& given : run.given_options) {
-    const nlohmann::json::json_pointer at(given.pointer);
-    if (asked.at(at) == kept.at(at)) continue;
-    const bool flag = kept.at(at).is_boolean();  // given, so the run was made without it
-    throw std::runtime_error(
-        last_path + " continues a run made " +
-        (flag ? "without " + given.flag : "with " + given.flag + " " + option_text(kept.at(at))) +
-        ": leave out " + given.flag + (flag ? "" : " " + option_text(asked.at(at))) +
-        " (a resumed run keeps its options), or start a new run with another --out");
-  }
-}
-
 // Seconds per training step and per inference batch (medians, robust to a busy moment), timed
-// on one batch without optimiser steps.
+// on one batch with the run's own step, without its update.
 struct StepTimes {
   double train = 0, infer = 0;
 };
-StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loader) {
+StepTimes time_steps(Network& net, TrainingStep& step, BatchLoader& loader) {
   Batch batch;
   loader.start_epoch(0);
   loader.next(batch);
   load_batch(net, batch);
-  const auto median_seconds = [](int warmup, int runs, const auto& step) {
-    for (int i = 0; i < warmup; ++i) step();  // first touch of buffers, JIT code
+  const auto median_seconds = [](int warmup, int runs, const auto& work) {
+    for (int i = 0; i < warmup; ++i) work();  // first touch of buffers, JIT code
     std::vector<double> times;
     for (int i = 0; i < runs; ++i) {
       const auto start = Clock::now();
-      step();
+      work();
       times.push_back(seconds_since(start));
     }
     std::nth_element(times.begin(), times.begin() + runs / 2, times.end());
@@ -226,61 +70,11 @@ StepTimes time_steps(Network& net, SoftmaxCrossEntropy& loss, BatchLoader& loade
   };
   StepTimes t;
   t.train = median_seconds(2, 7, [&] {
-    net.forward(Pass{true, 0});
-    loss.forward(net.context().stream, batch.labels, batch.count);
-    loss.backward();
-    net.backward();
+    step.forward(batch.labels, batch.count, 0);
+    step.backward();
   });
   t.infer = median_seconds(1, 5, [&] { net.forward(Pass{false, 0}); });
   return t;
-}
-
-// Test hook (RELUNET_TEST_SLOWDOWN_EPOCH=N[:S]): from epoch N on, every training step waits as
-// long as it computed, and at least S seconds, so the run's speed halves part-way, as on a machine
-// that gets busy (or, with S, a short run lasts long enough for a signal to arrive mid-epoch).
-struct TestSlowdown {
-  int64_t epoch = 0;
-  double min_step_seconds = 0;
-};
-TestSlowdown test_slowdown() {
-  TestSlowdown slowdown;
-  if (const char* env = std::getenv("RELUNET_TEST_SLOWDOWN_EPOCH")) {
-    char* rest = nullptr;
-    slowdown.epoch = std::strtoll(env, &rest, 10);
-    if (*rest == ':') slowdown.min_step_seconds = std::strtod(rest + 1, nullptr);
-  }
-  return slowdown;
-}
-
-// Test hooks of the data-parallel tests. RELUNET_TEST_FAIL_RANK=R:STEP:HOW makes rank R fail
-// at step STEP, by throwing (HOW = throw) or by dying of SIGKILL (kill).
-// RELUNET_TEST_CHECK_REPLICAS=1 checks after every step that all ranks hold the same weights.
-void test_fail_rank(int rank, int64_t step) {
-  const char* env = std::getenv("RELUNET_TEST_FAIL_RANK");
-  int fail_rank = -1;
-  long long fail_step = -1;
-  char how[8] = {};
-  if (!env || std::sscanf(env, "%d:%lld:%7s", &fail_rank, &fail_step, how) != 3) return;
-  if (fail_rank != rank || fail_step != step) return;
-  if (std::string(how) == "kill") std::raise(SIGKILL);
-  throw std::runtime_error(fmt::format("test hook: rank {} fails at step {}", rank, step));
-}
-bool test_check_replicas() { return std::getenv("RELUNET_TEST_CHECK_REPLICAS") != nullptr; }
-
-// A data-parallel run splits every batch evenly over its ranks and resumes only with as many.
-void check_ranks(const TrainOptions& o, const RunState& s, bool resumed, int ranks,
-                 const std::string& last_path) {
-  if (resumed && s.ranks != ranks)
-    throw std::runtime_error(fmt::format(
-        "{} was trained by {} process{}, this run has {}: resume it with {} (the data shards and "
-        "batch-norm statistics depend on the count)",
-        last_path, s.ranks, s.ranks == 1 ? "" : "es", ranks,
-        s.ranks == 1 ? std::string("one process, without mpirun") : fmt::format("mpirun -np {}", s.ranks)));
-  if (o.batch % ranks != 0)
-    throw std::runtime_error(fmt::format(
-        "--batch {} does not divide among the {} processes of this run: --batch is the global "
-        "batch, split evenly over the ranks; use a multiple of {}",
-        o.batch, ranks, ranks));
 }
 
 int64_t epochs_of(int64_t steps, int64_t steps_per_epoch) {
@@ -303,7 +97,7 @@ PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train
 
 }  // namespace
 
-double train(const TrainRun& run) {
+TrainResult train(const TrainRun& run) {
   namespace fs = std::filesystem;
   const auto run_start = Clock::now();  // the time budget counts start-up too
   TrainOptions opts = run.options;
@@ -405,6 +199,9 @@ double train(const TrainRun& run) {
   SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), opts.label_smoothing);
   // Validation loss is plain cross-entropy, comparable across runs and with `relunet eval`.
   SoftmaxCrossEntropy val_loss(net.logits(), net.logits_grad(), 0.f);
+  Sgd sgd(trainable_params(net, opts.freeze_before), opts.sgd);
+  // Over the steps this process ran of each epoch (a run resumed mid-epoch: those after the resume).
+  GradientFlow gradient_flow(net, sgd.params(), opts.gradient_stats);
   spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads{}",
                spec.name, spec.layers.size(), train_idx.size(), val_idx.size(), opts.batch,
                max_threads(),
@@ -436,7 +233,8 @@ double train(const TrainRun& run) {
     if (plan) {
       // Time with real weights: uninitialised memory can hold denormals, which are slow.
       initialize_params(net, opts.seed);
-      const StepTimes t = time_steps(net, loss, train_loader);
+      TrainingStep timed(net, loss, sgd, gradient_flow);
+      const StepTimes t = time_steps(net, timed, train_loader);
       const double val_seconds = t.infer * double(val_loader.batches_per_epoch());
       state.speed = {t.train, val_seconds, val_seconds};
       plan_steps();
@@ -453,9 +251,6 @@ double train(const TrainRun& run) {
                    std::min<size_t>(train_idx.size(), kWhiteningImages), seconds_since(start));
     }
   }
-  Sgd sgd(trainable_params(net, opts.freeze_before), opts.sgd);
-  // Over the steps this process ran of each epoch (a run resumed mid-epoch: those after the resume).
-  GradientFlow gradient_flow(net, sgd.params(), opts.gradient_stats);
   nlohmann::json gradients_at_init;  // the first step's, of a run that starts from its initialisation
   WeightAverage average(net.params(), opts.average);
   // The learning-rate schedule and the weight average follow the plan's progress.
@@ -485,6 +280,7 @@ double train(const TrainRun& run) {
   for (const Param* p : net.params())
     if (!p->trainable()) running_stats.push_back(p->value);
   BucketedMean batch_statistics(running_stats, comm);
+  TrainingStep step(net, loss, sgd, gradient_flow, &gradients, &batch_statistics);
 
   // Every input has been checked: only now does the run directory come into existence. Checked
   // again under the claim: another run may have started in it since.
@@ -534,24 +330,26 @@ double train(const TrainRun& run) {
     comm.allreduce(votes, std::size(kInterruptSignals), ReduceOp::Sum);
     return count_votes(votes);
   };
-  const auto stop_if_interrupted = [&](int64_t epoch) {
-    if (!stop_signal) return;
+  const auto interrupted = [&](int64_t epoch) {
     const std::string where = state.partial.batch > 0
                                   ? "epoch " + std::to_string(epoch) + ", batch " +
                                         std::to_string(state.partial.batch) + "/" +
                                         std::to_string(steps_per_epoch)
                               : state.epoch == 0 ? "the start of epoch 1"
                                                  : "the end of epoch " + std::to_string(state.epoch);
-    throw Interrupted(stop_signal,
-                      std::string(signal_name(stop_signal)) + ": stopped at " + where + "; " +
-                          last_path + " is saved; continue with: " +
-                          (ranks > 1 ? fmt::format("mpirun -np {} ", ranks) : std::string()) +
-                          "relunet train --out " + out +
-                          " --data " + run.data_dir + " --resume");
+    TrainResult result;
+    result.status = TrainStatus::Interrupted;
+    result.best_val_accuracy = state.best_val_accuracy;
+    result.signal = stop_signal;
+    result.message = std::string(signal_name(stop_signal)) + ": stopped at " + where + "; " + last_path +
+                     " is saved; continue with: " +
+                     (ranks > 1 ? fmt::format("mpirun -np {} ", ranks) : std::string()) +
+                     "relunet train --out " + out + " --data " + run.data_dir + " --resume";
+    return result;
   };
   if (agree_on_stop()) {  // during setup
     save(last_path, true);
-    stop_if_interrupted(state.epoch + 1);
+    return interrupted(state.epoch + 1);
   }
   while (state.step < state.total_steps) {
     const int64_t epoch = state.epoch + 1;  // 1-based for people
@@ -585,8 +383,7 @@ double train(const TrainRun& run) {
     while (state.step < state.total_steps && train_loader.next(batch)) {
       const auto step_start = Clock::now();
       load_batch(net, batch);
-      net.forward(Pass{true, static_cast<uint64_t>(state.step)});
-      const LossResult r = loss.forward(ctx.stream, batch.labels, batch.count);
+      const LossResult r = step.forward(batch.labels, batch.count, static_cast<uint64_t>(state.step));
       // The whole batch's sums, so that every rank sees a divergence at once, and the stop vote.
       double sums[3 + std::size(kInterruptSignals)] = {r.loss_sum, double(r.correct), double(batch.count)};
       vote(sums + 3);
@@ -598,14 +395,10 @@ double train(const TrainRun& run) {
             "than --lr {:g}{}",
             sums[0], epoch, batch.index + 1, opts.schedule.lr,
             fs::exists(last_path) ? " (the last good checkpoint, " + last_path + ", is kept)" : ""));
-      loss.backward();
-      net.backward(gradient_flow.observer());
+      step.backward();
       test_fail_rank(comm.rank(), state.step);
-      gradients.average();
       lr = schedule.at(state.step);
-      sgd.step(lr, gradient_flow.update_norms());
-      batch_statistics.average();
-      gradient_flow.end_step(true);
+      step.update(lr);
       if (state.step == 0 && gradient_flow.enabled())
         for (const auto& g : gradient_flow.report()) gradients_at_init.push_back(to_json(g));
       ++state.step;
@@ -637,7 +430,7 @@ double train(const TrainRun& run) {
         }
         state.elapsed_seconds = elapsed();
         save(last_path, true);
-        stop_if_interrupted(epoch);
+        return interrupted(epoch);
       }
     }
     progress.finish();
@@ -727,8 +520,8 @@ double train(const TrainRun& run) {
                      state.speed.step_seconds, state.speed.epoch_end_seconds, state.epochs_total,
                      state.total_steps, epochs_planned);
     }
-    agree_on_stop();
-    stop_if_interrupted(epoch);  // the last epoch too: the signal is reported, not dropped
+    // The last epoch too: the signal is reported, not dropped.
+    if (agree_on_stop()) return interrupted(epoch);
     if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
         !last) {
       spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
@@ -741,7 +534,9 @@ double train(const TrainRun& run) {
                  ranks, state.step - first_step);
   spdlog::info("done: best validation accuracy {:.2f}% at epoch {}; checkpoints in {}",
                100.0 * state.best_val_accuracy, state.best_epoch, out);
-  return state.best_val_accuracy;
+  TrainResult result;
+  result.best_val_accuracy = state.best_val_accuracy;
+  return result;
 }
 
 }  // namespace relunet
