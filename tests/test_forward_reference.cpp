@@ -36,7 +36,7 @@ struct Fixture {
     return plain_values(net.layer(layer).params().at(index)->value, ctx);
   }
   // Runs the whole network; returns layer i's output as a plain tensor.
-  Tensor forward_output(size_t i, const Pass& pass = {}) {
+  Tensor forward_output(size_t i, const Pass& pass = Pass::inference()) {
     std::copy(images.begin(), images.end(), net.input());
     net.forward(pass);
     return Tensor::of(net.output_of(i), ctx);
@@ -53,7 +53,7 @@ struct Trace {
   std::vector<Tensor> inputs, outputs;
 };
 
-Trace run_traced(Fixture& f, const Pass& pass = {}) {
+Trace run_traced(Fixture& f, const Pass& pass = Pass::inference()) {
   Trace t;
   std::copy(f.images.begin(), f.images.end(), f.net.input());
   for (size_t i = 0; i < f.net.size(); ++i) {
@@ -201,7 +201,7 @@ TEST(ForwardReference, BatchNormInferenceUsesRunningStatistics) {
   const auto spec =
       make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), batch_norm_layer(), fc_layer(5)});
   Fixture f(spec, 3, false, 11);
-  const Trace t = run_traced(f, Pass{false, 0});
+  const Trace t = run_traced(f, Pass::inference());
   // Parameters: scale, shift, running mean, running variance (randomised by the fixture).
   const Tensor expected =
       ref_batch_norm(t.inputs[1], as_double(f.param(1, 2)), as_double(f.param(1, 3)), f.param(1, 0),
@@ -215,7 +215,7 @@ TEST(ForwardReference, BatchNormInferenceWithoutScale) {
   const auto spec = make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), bn, fc_layer(5)});
   Fixture f(spec, 3, false, 13);
   ASSERT_EQ(f.net.layer(1).params().size(), 3u);  // shift, running mean, running variance
-  const Trace t = run_traced(f, Pass{false, 0});
+  const Trace t = run_traced(f, Pass::inference());
   const Tensor expected = ref_batch_norm(t.inputs[1], as_double(f.param(1, 1)), as_double(f.param(1, 2)),
                                          std::vector<float>(20, 1.f), f.param(1, 0), spec.layers[1].bn_eps);
   EXPECT_TRUE(all_near(t.outputs[1], expected, kRtol));
@@ -234,7 +234,7 @@ TEST(ForwardReference, BatchNormTrainingUsesBatchStatistics) {
     const size_t shift = scale ? 1 : 0, run_mean = shift + 1, run_var = shift + 2;
     const std::vector<float> gamma = scale ? f.param(1, 0) : std::vector<float>(20, 1.f);
     const std::vector<float> mean_before = f.param(1, run_mean), var_before = f.param(1, run_var);
-    const Trace t = run_traced(f, Pass{true, 0});
+    const Trace t = run_traced(f, Pass::training_step(0));
     std::vector<double> mean, var;
     ref_batch_statistics(t.inputs[1], mean, var);
     const Tensor expected = ref_batch_norm(t.inputs[1], mean, var, gamma, f.param(1, shift), bn.bn_eps);
@@ -258,7 +258,7 @@ TEST(ForwardReference, DropoutInferenceIsIdentity) {
   const auto spec =
       make_model({3, 8, 8}, {conv_layer(16, 3, 1, 1), dropout_layer(0.5f), fc_layer(5)});
   Fixture f(spec, 2, true, 13);
-  const Trace t = run_traced(f, Pass{false, 5});
+  const Trace t = run_traced(f, Pass::inference());
   EXPECT_TRUE(all_near(t.outputs[1], t.inputs[1], 0.0));
 }
 
@@ -288,11 +288,11 @@ TEST(ForwardReference, DropoutMasksFollowTheGlobalBatchPosition) {
   const auto spec = make_model({3, 8, 8}, {conv_layer(16, 3, 1, 1), dropout_layer(p), fc_layer(5)});
   constexpr int kRanks = 3, kRankBatch = 2;
   Fixture whole(spec, kRanks * kRankBatch, true, 14);
-  const std::vector<bool> global = kept_by_dropout(whole, Pass{true, 7}, p);
+  const std::vector<bool> global = kept_by_dropout(whole, Pass::training_step(7), p);
   const size_t per_image = global.size() / (kRanks * kRankBatch);
   for (int r = 0; r < kRanks; ++r) {
     Fixture part(spec, kRankBatch, true, 14);
-    const std::vector<bool> local = kept_by_dropout(part, Pass{true, 7, r, kRanks}, p);
+    const std::vector<bool> local = kept_by_dropout(part, Pass::training_step(7).of_shard(r, kRanks), p);
     for (int j = 0; j < kRankBatch; ++j)
       EXPECT_TRUE(std::equal(local.begin() + j * per_image, local.begin() + (j + 1) * per_image,
                              global.begin() + (r + kRanks * j) * per_image))
@@ -307,11 +307,11 @@ TEST(ForwardReference, DropoutTrainingMasks) {
   const auto spec =
       make_model({3, 16, 16}, {conv_layer(16, 3, 1, 1), dropout_layer(p), fc_layer(5)});
   Fixture f(spec, 4, true, 14);
-  const std::vector<bool> first = kept_by_dropout(f, Pass{true, 1}, p);
+  const std::vector<bool> first = kept_by_dropout(f, Pass::training_step(1), p);
   EXPECT_NEAR(1.0 - fraction_true(first), p, 0.02);
-  EXPECT_EQ(kept_by_dropout(f, Pass{true, 1}, p), first) << "the same step must draw the same mask";
+  EXPECT_EQ(kept_by_dropout(f, Pass::training_step(1), p), first) << "the same step must draw the same mask";
 
-  const std::vector<bool> second = kept_by_dropout(f, Pass{true, 2}, p);
+  const std::vector<bool> second = kept_by_dropout(f, Pass::training_step(2), p);
   std::vector<bool> changed(first.size());
   for (size_t i = 0; i < first.size(); ++i) changed[i] = first[i] != second[i];
   // Independent masks disagree on a fraction 2p(1-p) = 0.42 of the elements.
@@ -430,7 +430,7 @@ void check_unit_counters(const Activation& conv_act, const Activation& fc_act) {
     const size_t per_image = f.images.size() / batch;
     for (size_t i = per_image * valid; i < f.images.size(); ++i) f.images[i] *= 50.f;
     std::copy(f.images.begin(), f.images.end(), f.net.input());
-    f.net.forward(Pass{});
+    f.net.forward(Pass::inference());
     naive_count(Tensor::of(f.net.output_of(1), f.ctx), valid, conv_act.fn, conv_expected);
     naive_count(Tensor::of(f.net.output_of(3), f.ctx), valid, fc_act.fn, fc_expected);
   }

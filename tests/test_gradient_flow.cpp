@@ -103,7 +103,7 @@ TEST(GradientFlow, LinearStackGivesTheHandComputedNorms) {
   Sgd sgd(net.params(), so);
   GradientFlow flow(net, sgd.params(), true);
   const float lr = 0.5f;
-  net.forward(Pass{true, 0});
+  net.forward(Pass::training_step(0));
   SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), 0.f);
   loss.forward(ctx.stream, labels.data(), batch);
   loss.backward();
@@ -162,7 +162,7 @@ TEST(GradientFlow, BlockedLayoutsAndPartialBatchesMatchThePlainTensors) {
   std::vector<Plain> expected;  // per activation, in backward order
   const auto observe = flow.observer();
   for (int step = 0; step < 2; ++step) {
-    net.forward(Pass{true, uint64_t(step)});
+    net.forward(Pass::training_step(uint64_t(step)));
     loss.forward(ctx.stream, labels.data(), valid);
     loss.backward();
     net.backward([&](size_t i) {

@@ -280,14 +280,14 @@ TEST(Gradients, LocalResponseNormalization) {
 }
 
 TEST(Gradients, BatchNormTrainingThroughBatchStatistics) {
-  BatchLoss f(network_around({batch_norm_layer()}), kBatch, 0.f, 13, Pass{true, 1});
+  BatchLoss f(network_around({batch_norm_layer()}), kBatch, 0.f, 13, Pass::training_step(1));
   expect_gradients_match(f, 6);  // conv0 2, scale, shift, fc 2 (running stats are not trainable)
 }
 
 TEST(Gradients, BatchNormWithoutScale) {
   auto bn = batch_norm_layer();
   bn.bn_scale = false;
-  BatchLoss f(network_around({bn, activation_layer(ActivationFn::ReLU)}), kBatch, 0.f, 19, Pass{true, 1});
+  BatchLoss f(network_around({bn, activation_layer(ActivationFn::ReLU)}), kBatch, 0.f, 19, Pass::training_step(1));
   expect_gradients_match(f, 5);  // conv0 2, shift, fc 2
 }
 
@@ -296,7 +296,7 @@ TEST(Gradients, DropoutWithAFixedStep) {
   // deterministic function of the parameters. p = 0 must be the identity in both directions.
   for (float p : {0.5f, 0.f}) {
     SCOPED_TRACE("p = " + std::to_string(p));
-    BatchLoss f(network_around({dropout_layer(p)}), kBatch, 0.f, 14, Pass{true, 42});
+    BatchLoss f(network_around({dropout_layer(p)}), kBatch, 0.f, 14, Pass::training_step(42));
     expect_gradients_match(f, 4);
   }
 }

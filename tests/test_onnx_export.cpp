@@ -62,7 +62,7 @@ Case make_case(const std::string& name, const Checkpoint& ckpt, Network& net) {
     for (const cv::Mat& plane : planes)
       c.input.insert(c.input.end(), plane.begin<uint8_t>(), plane.end<uint8_t>());
   }
-  net.forward(Pass{false, 0});
+  net.forward(Pass::inference());
   c.logits = plain_values(net.logits(), net.context());
   export_onnx(ckpt, name).SerializeToString(&c.onnx);
   return c;

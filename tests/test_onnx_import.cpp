@@ -51,7 +51,7 @@ TEST(OnnxImport, PyTorchAlexNetStyleGivesPyTorchsLogits) {
   Network net(spec, batch, false, 0, ctx);
   import_params(net, ckpt.params, "imported");
   std::copy(input.begin(), input.end(), net.input());
-  net.forward(Pass{false, 0});
+  net.forward(Pass::inference());
   const std::vector<float> logits = plain_values(net.logits(), ctx);
 
   double scale = 0, max_diff = 0;

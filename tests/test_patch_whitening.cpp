@@ -51,7 +51,7 @@ std::vector<double> whitened_covariance(const std::vector<float>& images, float 
   whiten_first_layer(net, moments, eps);
 
   std::copy(images.begin(), images.end(), net.input());
-  net.forward(Pass{});
+  net.forward(Pass::inference());
   const Tensor out = Tensor::of(net.output_of(0), ctx);
   std::vector<double> cov(kDim * kDim, 0.0);
   double max_pair_error = 0;

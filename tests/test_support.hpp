@@ -114,7 +114,7 @@ class ScopedThreads {
 class BatchLoss {
  public:
   BatchLoss(const ModelSpec& spec, int64_t batch, float label_smoothing, uint64_t seed,
-            Pass pass = Pass{true, 7});
+            Pass pass = Pass::training_step(7));
   Network& net() { return net_; }
   Context& context() { return ctx_; }
   // Forward on the fixed batch: the mean loss over the batch.

@@ -158,7 +158,7 @@ std::vector<LayerUnitReport> check_against_naive(const Activation& act, float we
   enable_unit_stats(net, true);
   std::copy(images.begin(), images.end(), net.input());
   net.set_valid_images(valid);
-  net.forward(Pass{});
+  net.forward(Pass::inference());
   const double near_dead = 0.5;  // large enough that some units of a 6-image set fall below
   const auto reports = unit_reports(net, near_dead);
 

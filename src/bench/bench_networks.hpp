@@ -24,7 +24,7 @@ void fill_random_input(Network& net, uint64_t seed);
 class InferenceNetwork {
  public:
   InferenceNetwork(const ModelSpec& spec, int64_t batch, uint64_t seed, Context& ctx);
-  void forward() { net_.forward(Pass{false, 0}); }
+  void forward() { net_.forward(Pass::inference()); }
 
  private:
   Network net_;
@@ -50,7 +50,7 @@ class SyntheticTraining {
   static constexpr float learning_rate() { return kLearningRate; }
 
   // The pieces of a step, for timing them separately (layer_timing.cpp); `labels` as for run().
-  Pass next_pass() { return Pass{true, step_number_++}; }
+  Pass next_pass() { return Pass::training_step(step_number_++); }
   void loss_forward_backward(const int32_t* labels, int64_t count);
   void update() { step_.update(kLearningRate); }
   const int32_t* random_labels() const { return labels_.data(); }

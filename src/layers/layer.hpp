@@ -37,14 +37,31 @@ struct SetupOptions {
   }
 };
 
-// What one forward pass is for.
-struct Pass {
-  bool training = false;  // batch statistics for batch norm, dropout masks on
-  uint64_t step = 0;      // training step: with the seed, it determines the dropout masks
+// What one forward pass is for; made by name, so that every caller says which:
+//   Pass::inference()                   running statistics, no dropout
+//   Pass::training_step(step)           batch statistics, the dropout masks of `step`
+//   Pass::training_step(step).of_shard(rank, ranks)   the same on one rank's part of the batch
+class Pass {
+ public:
+  static Pass inference() { return Pass(false, 0); }
+  // `step`, with the seed, determines the dropout masks.
+  static Pass training_step(uint64_t step) { return Pass(true, step); }
   // Data-parallel runs: batch row n is position shard + shards * n of the global batch (as the
   // batch loader shards it). Dropout draws by that position, so the masks of an image do not
   // depend on the number of ranks.
+  Pass of_shard(int shard_index, int shard_count) const {
+    Pass p = *this;
+    p.shard = shard_index;
+    p.shards = shard_count;
+    return p;
+  }
+
+  bool training;  // batch statistics for batch norm, dropout masks on
+  uint64_t step;  // training step
   int shard = 0, shards = 1;
+
+ private:
+  Pass(bool training_pass, uint64_t step_number) : training(training_pass), step(step_number) {}
 };
 
 class Layer {

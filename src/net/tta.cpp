@@ -67,7 +67,7 @@ TtaForward::TtaForward(Network& net, TtaMode mode) : net_(net), mode_(mode), vie
 void TtaForward::forward(int64_t valid_images) {
   net_.set_valid_images(valid_images);
   if (mode_ == TtaMode::None) {
-    net_.forward(Pass{false, 0});
+    net_.forward(Pass::inference());
     return;
   }
   const Shape& in = net_.spec().input;
@@ -79,7 +79,7 @@ void TtaForward::forward(int64_t valid_images) {
     const TtaView& view = views_[v];
     if (v > 0) make_view(original_.data(), input, net_.batch() * in.c, in.h, in.w, view);
     net_.set_valid_images(v == 0 ? valid_images : 0);  // views_[0] is the image itself
-    net_.forward(Pass{false, 0});
+    net_.forward(Pass::inference());
     for (size_t i = 0; i < logit_sum_.size(); ++i) logit_sum_[i] += view.weight * logits[i];
   }
   net_.set_valid_images(valid_images);

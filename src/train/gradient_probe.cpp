@@ -20,7 +20,7 @@ GradientProbe probe_gradients(Network& net, SoftmaxCrossEntropy& loss, BatchLoad
   Batch batch;
   while (probe.batches < total && loader.next(batch)) {
     load_batch(net, batch);
-    net.forward(Pass{true, uint64_t(probe.batches)});
+    net.forward(Pass::training_step(uint64_t(probe.batches)));
     loss_sum += loss.forward(net.context().stream, batch.labels, batch.count).loss_sum;
     loss.backward();
     flow.set_valid_images(batch.count);

@@ -73,7 +73,7 @@ StepTimes time_steps(Network& net, TrainingStep& step, BatchLoader& loader) {
     step.forward(batch.labels, batch.count, 0);
     step.backward();
   });
-  t.infer = median_seconds(1, 5, [&] { net.forward(Pass{false, 0}); });
+  t.infer = median_seconds(1, 5, [&] { net.forward(Pass::inference()); });
   return t;
 }
 
