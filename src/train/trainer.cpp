@@ -1,43 +1,26 @@
 #include "train/trainer.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdlib>
-#include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <thread>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
-#include "data/data_source.hpp"
-#include "dist/bucketed_mean.hpp"
-#include "dist/communicator.hpp"
 #include "dist/reduce_counters.hpp"
 #include "dist/replicas.hpp"
 #include "net/batch_input.hpp"
 #include "net/initialization.hpp"
 #include "net/layer_table.hpp"
+#include "net/model_checkpoint.hpp"
 #include "net/network_state.hpp"
 #include "net/patch_whitening.hpp"
-#include "stats/gradient_flow.hpp"
-#include "stats/unit_history.hpp"
-#include "train/budget_plan.hpp"
-#include "train/evaluate.hpp"
+#include "net/unit_stats.hpp"
 #include "train/fine_tune.hpp"
-#include "train/interrupt.hpp"
-#include "train/metrics_log.hpp"
-#include "train/option_checks.hpp"
 #include "train/progress.hpp"
-#include "train/resume_checks.hpp"
-#include "train/run_checkpoint.hpp"
-#include "train/run_lock.hpp"
-#include "train/run_state.hpp"
-#include "train/test_hooks.hpp"
-#include "train/training_step.hpp"
+#include "train/run_inputs.hpp"
 
 namespace relunet {
 namespace {
@@ -95,447 +78,452 @@ PatchMoments patch_moments(const Dataset& data, const std::vector<size_t>& train
   return moments;
 }
 
+// Each rank's part of every batch (check_ranks: it divides), and its shard of the split.
+LoaderOptions sharded(LoaderOptions o, Communicator& comm) {
+  o.shard = comm.rank();
+  o.shards = comm.size();
+  return o;
+}
+int rank_batch(const TrainOptions& o, int ranks) { return static_cast<int>(o.batch / ranks); }
+LoaderOptions training_loader(const RunInputs& in, Communicator& comm) {
+  const auto& input = in.spec.input;
+  return sharded(LoaderOptions::training(rank_batch(in.opts, comm.size()), int(input.h), int(input.w),
+                                         in.opts.augment, in.opts.seed),
+                 comm);
+}
+LoaderOptions validation_loader(const RunInputs& in, Communicator& comm) {
+  const auto& input = in.spec.input;
+  return sharded(LoaderOptions::evaluation(rank_batch(in.opts, comm.size()), int(input.h), int(input.w)), comm);
+}
+
+std::vector<dnnl::memory> running_statistics(Network& net) {
+  std::vector<dnnl::memory> stats;
+  for (const Param* p : net.params())
+    if (!p->trainable()) stats.push_back(p->value);
+  return stats;
+}
+
 }  // namespace
 
-TrainResult train(const TrainRun& run) {
-  namespace fs = std::filesystem;
-  const auto run_start = Clock::now();  // the time budget counts start-up too
-  TrainOptions opts = run.options;
-  const std::string out = opts.out_dir;
-  const std::string last_path = out + "/last.ckpt", best_path = out + "/best.ckpt";
-  // From the start: a signal during setup is acted on once there is a state to save.
-  const InterruptGuard interrupt;
-  // Data-parallel: every rank runs this function; rank 0 (the leader) alone writes the run
-  // directory, and the ranks agree on everything else through collective operations.
-  Communicator& comm = world();
-  const int ranks = comm.size();
-  const bool leader = comm.rank() == 0;
-  const auto refuse_existing_run = [&] {
-    if (fs::exists(last_path))
-      throw std::runtime_error(out + " already holds a run (" + last_path +
-                               "): continue it with --resume, or choose another --out");
-  };
-  std::optional<Checkpoint> resumed;
-  std::optional<RunDirectoryLock> claim;  // held until the run ends
-  RunState state;
-  if (run.resume) {
-    if (!fs::exists(last_path))
-      throw std::runtime_error("cannot resume: " + last_path + " does not exist");
-    if (leader) claim.emplace(out);
-    resumed = load_checkpoint(last_path);
-    decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
-      opts = train_options_from_json(j.at("options"));
-      state = state_from_json(j);
-      check_state(state, opts);
-    });
-    opts.out_dir = out;
-    reject_changed_options(run, opts, last_path);
-  } else {
-    refuse_existing_run();
-  }
-  check_ranks(opts, state, resumed.has_value(), ranks, last_path);
-  state.ranks = ranks;
+TrainResult train(const TrainRun& run) { return Trainer(run).run(); }
 
-  const auto train_data = open_dataset(run.data_dir, SplitName::Train);
-  std::optional<Pretrained> pretrained;
-  if (!resumed && !opts.init_from.empty())
-    pretrained = load_pretrained(opts.init_from, int64_t(train_data->class_names().size()), opts.freeze_before);
-  ModelSpec spec = resumed      ? parse_model(resumed->model_json, last_path)
-                   : pretrained ? pretrained->spec
-                                : load_model(opts.model, run.models_dir);
-  if (resumed) check_activation(spec, opts, last_path);
-  if (!resumed && opts.activation) override_activation(spec, *opts.activation);
+// ---- Setup -------------------------------------------------------------------------------------
 
-  if (static_cast<int64_t>(train_data->class_names().size()) != spec.classes)
-    throw std::runtime_error("the data set in " + run.data_dir + " has " +
-                             std::to_string(train_data->class_names().size()) +
-                             " classes but the model " +
-                             (resumed ? "of " + last_path : opts.model) + " has " +
-                             std::to_string(spec.classes));
-  const bool carves_val = carves_validation(*train_data);
-  const bool val_size_given =
-      std::any_of(run.given_options.begin(), run.given_options.end(),
-                  [](const GivenOption& g) { return g.flag == "--val-size"; });
-  if (!carves_val && val_size_given)
-    throw std::runtime_error("--val-size does not apply: the image folder " + run.data_dir +
-                             " has its own val/ folder, which is the validation split");
-  if (carves_val && static_cast<size_t>(opts.val_size) >= train_data->size())
-    throw std::runtime_error("--val-size " + std::to_string(opts.val_size) +
-                             " leaves no training images: the data set in " + run.data_dir +
-                             " has " + std::to_string(train_data->size()));
-  const auto train_idx = split_indices(*train_data, SplitName::Train, opts.val_size, opts.seed);
-  const auto val_idx = split_indices(*train_data, SplitName::Val, opts.val_size, opts.seed);
-  if (train_idx.size() < static_cast<size_t>(opts.batch))
-    throw std::runtime_error("--batch " + std::to_string(opts.batch) + " is more than the " +
-                             std::to_string(train_idx.size()) + " training images in " +
-                             run.data_dir + (carves_val ? " (after --val-size)" : ""));
-  if (resumed)  // a training epoch is every whole batch of the training split
-    check_partial_epoch(state.partial, spec, int64_t(train_idx.size()) / opts.batch, opts.unit_stats, last_path);
-  // Fine-tuning keeps the normalisation the pretrained weights were trained with.
-  const Normalization norm = resumed      ? resumed->norm
-                             : pretrained ? pretrained->checkpoint.norm
-                                          : compute_normalization(*train_data, train_idx);
-  if (resumed) {
-    spdlog::info("resuming {} in epoch {} after batch {} (step {})", last_path, state.epoch + 1,
-                 state.partial.batch, state.step);
-  } else {
-    // A bad validation image fails the run now, before anything is written, instead of at the
-    // first validation (the normalisation pass has decoded every training image).
-    for (size_t i : val_idx) train_data->image(i);
-  }
-
-  // Each rank's part of every batch (check_ranks: it divides).
-  const int batch_size = static_cast<int>(opts.batch / ranks);
-  auto train_lo = LoaderOptions::training(batch_size, int(spec.input.h), int(spec.input.w), opts.augment, opts.seed);
-  auto val_lo = LoaderOptions::evaluation(batch_size, int(spec.input.h), int(spec.input.w));
-  train_lo.shard = val_lo.shard = comm.rank();
-  train_lo.shards = val_lo.shards = ranks;
-  BatchLoader train_loader(*train_data, train_idx, norm, train_lo);
-  BatchLoader val_loader(*train_data, val_idx, norm, val_lo);
-  const int64_t steps_per_epoch = train_loader.batches_per_epoch();
-
-  Context ctx;
-  Network net(spec, batch_size, true, opts.seed, ctx);
-  SoftmaxCrossEntropy loss(net.logits(), net.logits_grad(), opts.label_smoothing);
-  // Validation loss is plain cross-entropy, comparable across runs and with `relunet eval`.
-  SoftmaxCrossEntropy val_loss(net.logits(), net.logits_grad(), 0.f);
-  Sgd sgd(trainable_params(net, opts.freeze_before), opts.sgd);
-  // Over the steps this process ran of each epoch (a run resumed mid-epoch: those after the resume).
-  GradientFlow gradient_flow(net, sgd.params(), opts.gradient_stats);
-  spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads{}",
-               spec.name, spec.layers.size(), train_idx.size(), val_idx.size(), opts.batch,
-               max_threads(),
-               ranks > 1 ? fmt::format(" in each of {} processes ({} images each per batch)", ranks, batch_size)
-                         : "");
-  spdlog::info("layers:\n{}", layer_table(spec));
-
-  if (state.total_steps <= 0) state.total_steps = state.epochs_total * steps_per_epoch;
-  if (state.total_steps > state.epochs_total * steps_per_epoch)
+Trainer::Trainer(const TrainRun& run)
+    : run_start_(Clock::now()), comm_(world()), ranks_(comm_.size()), leader_(comm_.rank() == 0),
+      data_dir_(run.data_dir), in_(std::make_unique<RunInputs>(run, ranks_, leader_)), opts_(in_->opts),
+      state_(in_->state),
+      train_loader_(*in_->data, in_->train_idx, in_->norm, training_loader(*in_, comm_)),
+      val_loader_(*in_->data, in_->val_idx, in_->norm, validation_loader(*in_, comm_)),
+      steps_per_epoch_(train_loader_.batches_per_epoch()),
+      net_(in_->spec, rank_batch(opts_, ranks_), true, opts_.seed, ctx_),
+      loss_(net_.logits(), net_.logits_grad(), opts_.label_smoothing),
+      val_loss_(net_.logits(), net_.logits_grad(), 0.f),
+      sgd_(trainable_params(net_, opts_.freeze_before), opts_.sgd),
+      gradient_flow_(net_, sgd_.params(), opts_.gradient_stats),
+      average_(net_.params(), opts_.average),
+      schedule_(opts_.schedule, state_.total_steps, steps_per_epoch_),
+      gradients_(gradients_of(sgd_.params()), comm_),
+      batch_statistics_(running_statistics(net_), comm_),
+      step_(net_, loss_, sgd_, gradient_flow_, &gradients_, &batch_statistics_),
+      stop_(interrupt_),
+      slowdown_(test_slowdown()),
+      check_replicas_(test_check_replicas()) {
+  log_setup();
+  if (state_.total_steps <= 0) state_.total_steps = state_.epochs_total * steps_per_epoch_;
+  if (state_.total_steps > state_.epochs_total * steps_per_epoch_)
     throw std::runtime_error(fmt::format("{}: total_steps {} is more than epochs_total {} x {} steps per epoch",
-                                         last_path, state.total_steps, state.epochs_total, steps_per_epoch));
-  const double elapsed_before = state.elapsed_seconds;
-  const auto elapsed = [&] { return elapsed_before + seconds_since(run_start); };
-  std::optional<BudgetPlan> plan;
-  const auto final_views = int64_t(tta_views(opts.tta).size());
-  // The run's total steps from its time budget and the latest speeds.
-  const auto plan_steps = [&] {
-    state.total_steps = plan->total_steps({elapsed(), state.step, state.speed.step_seconds,
-                                           state.speed.epoch_end_seconds,
-                                           state.speed.val_seconds * double(final_views - 1)});
-    comm.broadcast(&state.total_steps, sizeof state.total_steps);  // rank 0's clock decides
-    state.epochs_total = epochs_of(state.total_steps, steps_per_epoch);
-  };
-  if (opts.time_budget_minutes > 0)
-    plan.emplace(opts.time_budget_minutes * 60, steps_per_epoch, opts.epochs * steps_per_epoch);
-  if (!resumed) {
-    state.epochs_total = opts.epochs;
-    state.total_steps = opts.epochs * steps_per_epoch;
-    if (plan) {
-      // Time with real weights: uninitialised memory can hold denormals, which are slow.
-      initialize_params(net, opts.seed);
-      TrainingStep timed(net, loss, sgd, gradient_flow);
-      const StepTimes t = time_steps(net, timed, train_loader);
-      const double val_seconds = t.infer * double(val_loader.batches_per_epoch());
-      state.speed = {t.train, val_seconds, val_seconds};
-      plan_steps();
-      spdlog::info("time budget {:.1f} min: ~{:.3g} s per step -> {} steps ({} epochs)",
-                   opts.time_budget_minutes, t.train, state.total_steps, state.epochs_total);
-    }
-    initialize_params(net, opts.seed);  // again after timing, which moved batch-norm statistics
-    if (pretrained) {
-      apply_pretrained(net, *pretrained);
-    } else if (has_patch_whitening(spec)) {  // timed by the run's clock, so part of its budget
-      const auto start = Clock::now();
-      whiten_first_layer(net, patch_moments(*train_data, train_idx, norm, spec));
-      spdlog::info("patch whitening: statistics of {} training images in {:.1f} s",
-                   std::min<size_t>(train_idx.size(), kWhiteningImages), seconds_since(start));
-    }
-  }
-  nlohmann::json gradients_at_init;  // the first step's, of a run that starts from its initialisation
-  WeightAverage average(net.params(), opts.average);
-  // The learning-rate schedule and the weight average follow the plan's progress.
-  LrSchedule schedule(opts.schedule, state.total_steps, steps_per_epoch);
-  const auto replan = [&] {
+                                         in_->last_path, state_.total_steps, state_.epochs_total,
+                                         steps_per_epoch_));
+  elapsed_before_ = state_.elapsed_seconds;
+  if (opts_.time_budget_minutes > 0)
+    plan_.emplace(opts_.time_budget_minutes * 60, steps_per_epoch_, opts_.epochs * steps_per_epoch_);
+  if (in_->resumed)
+    restore_resumed_run();
+  else
+    start_new_run();
+  schedule_ = LrSchedule(opts_.schedule, state_.total_steps, steps_per_epoch_);
+  make_ranks_alike();
+  // Every input has been checked: only now does the run directory come into existence.
+  in_->claim_directory(leader_);
+  if (leader_) metrics_.emplace(in_->out + "/metrics.jsonl", state_.epoch);
+  first_step_ = state_.step;
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::log_setup() const {
+  const ModelSpec& spec = in_->spec;
+  spdlog::info("model {}: {} layers; {} training and {} validation images; batch {}; {} threads{}", spec.name,
+               spec.layers.size(), in_->train_idx.size(), in_->val_idx.size(), opts_.batch, max_threads(),
+               ranks_ > 1 ? fmt::format(" in each of {} processes ({} images each per batch)", ranks_,
+                                        rank_batch(opts_, ranks_))
+                          : "");
+  spdlog::info("layers:\n{}", layer_table(spec));
+}
+
+// A new run: the plan from a few timed steps, then the weights' initialisation (or the pretrained
+// weights, or the patch whitening of the first layer).
+void Trainer::start_new_run() {
+  state_.epochs_total = opts_.epochs;
+  state_.total_steps = opts_.epochs * steps_per_epoch_;
+  if (plan_) {
+    // Time with real weights: uninitialised memory can hold denormals, which are slow.
+    initialize_params(net_, opts_.seed);
+    TrainingStep timed(net_, loss_, sgd_, gradient_flow_);
+    const StepTimes t = time_steps(net_, timed, train_loader_);
+    const double val_seconds = t.infer * double(val_loader_.batches_per_epoch());
+    state_.speed = {t.train, val_seconds, val_seconds};
     plan_steps();
-    schedule = LrSchedule(opts.schedule, state.total_steps, steps_per_epoch);
-  };
-  if (resumed) {
-    const std::vector<NamedTensor> live = take_live_weights(resumed->optimizer);
-    import_params(net, resumed->params, last_path);
-    import_optimizer(sgd, resumed->optimizer, ctx.stream, last_path);
-    import_live_weights(average, live, ctx.stream, last_path);
+    spdlog::info("time budget {:.1f} min: ~{:.3g} s per step -> {} steps ({} epochs)", opts_.time_budget_minutes,
+                 t.train, state_.total_steps, state_.epochs_total);
   }
-  // Every rank starts from rank 0's state. Checked first: the broadcast copies raw buffers.
-  check_same_layouts(comm, net.params());
-  {
-    std::vector<dnnl::memory> state_buffers;
-    for (const Param* p : net.params()) state_buffers.push_back(p->value);
-    for (const dnnl::memory& v : sgd.velocity()) state_buffers.push_back(v);
-    broadcast_buffers(comm, state_buffers);
+  initialize_params(net_, opts_.seed);  // again after timing, which moved batch-norm statistics
+  if (in_->pretrained) {
+    apply_pretrained(net_, *in_->pretrained);
+  } else if (has_patch_whitening(in_->spec)) {  // timed by the run's clock, so part of its budget
+    const auto start = Clock::now();
+    whiten_first_layer(net_, patch_moments(*in_->data, in_->train_idx, in_->norm, in_->spec));
+    spdlog::info("patch whitening: statistics of {} training images in {:.1f} s",
+                 std::min<size_t>(in_->train_idx.size(), kWhiteningImages), seconds_since(start));
   }
-  BucketedMean gradients(gradients_of(sgd.params()), comm);
-  // Batch-norm running statistics: each rank's come from its part of the batch; their mean after
-  // every step keeps the ranks alike (and the running means equal one process's).
-  std::vector<dnnl::memory> running_stats;
-  for (const Param* p : net.params())
-    if (!p->trainable()) running_stats.push_back(p->value);
-  BucketedMean batch_statistics(running_stats, comm);
-  TrainingStep step(net, loss, sgd, gradient_flow, &gradients, &batch_statistics);
+}
 
-  // Every input has been checked: only now does the run directory come into existence. Checked
-  // again under the claim: another run may have started in it since.
-  if (leader && !claim) {
-    claim.emplace(out);
-    refuse_existing_run();
+// A resumed run: the weights, optimiser state and weight average of its last.ckpt.
+void Trainer::restore_resumed_run() {
+  Checkpoint& c = *in_->resumed;
+  const std::vector<NamedTensor> live = take_live_weights(c.optimizer);
+  import_params(net_, c.params, in_->last_path);
+  import_optimizer(sgd_, c.optimizer, ctx_.stream, in_->last_path);
+  import_live_weights(average_, live, ctx_.stream, in_->last_path);
+}
+
+// Every rank starts from rank 0's state. Checked first: the broadcast copies raw buffers.
+void Trainer::make_ranks_alike() {
+  check_same_layouts(comm_, net_.params());
+  std::vector<dnnl::memory> state_buffers;
+  for (const Param* p : net_.params()) state_buffers.push_back(p->value);
+  for (const dnnl::memory& v : sgd_.velocity()) state_buffers.push_back(v);
+  broadcast_buffers(comm_, state_buffers);
+}
+
+// ---- The time budget ---------------------------------------------------------------------------
+
+double Trainer::elapsed() const { return elapsed_before_ + seconds_since(run_start_); }
+
+// The run's total steps from its time budget and the latest speeds.
+void Trainer::plan_steps() {
+  const auto final_views = int64_t(tta_views(opts_.tta).size());
+  state_.total_steps = plan_->total_steps({elapsed(), state_.step, state_.speed.step_seconds,
+                                           state_.speed.epoch_end_seconds,
+                                           state_.speed.val_seconds * double(final_views - 1)});
+  comm_.broadcast(&state_.total_steps, sizeof state_.total_steps);  // rank 0's clock decides
+  state_.epochs_total = epochs_of(state_.total_steps, steps_per_epoch_);
+}
+
+void Trainer::replan() {
+  plan_steps();
+  schedule_ = LrSchedule(opts_.schedule, state_.total_steps, steps_per_epoch_);
+}
+
+// The speed since the window started, half-weighted with the speed before it (one busy moment
+// moves the plan only so much), then a new window.
+void Trainer::measure_steps(Epoch& e) {
+  if (state_.step == e.window_step) return;
+  const double now = seconds_since(e.window_start) / double(state_.step - e.window_step);
+  const double before = state_.speed.step_seconds;
+  state_.speed.step_seconds = before > 0 ? 0.5 * (before + now) : now;
+  e.window_start = Clock::now();
+  e.window_step = state_.step;
+}
+
+// ---- The epoch loop ----------------------------------------------------------------------------
+
+TrainResult Trainer::run() {
+  if (stop_.agree(comm_)) {  // during setup
+    save_last();
+    return interrupted(state_.epoch + 1);
   }
-  std::optional<MetricsLog> metrics;
-  if (leader) metrics.emplace(out + "/metrics.jsonl", state.epoch);
-  // A checkpoint's parameters are the weights evaluation uses: the average, once there is one.
-  const auto save = [&](const std::string& path, bool with_optimizer) {
-    if (!leader) return;
-    Checkpoint c = [&] {
-      const AveragedWeights averaged(average);
-      return checkpoint_of(net, norm, train_data->class_names());
-    }();
-    c.train_state_json = state_json(opts, state).dump();
-    if (with_optimizer) {
-      c.optimizer = export_optimizer(sgd, ctx.stream);
-      if (average.active())
-        for (NamedTensor& t : export_live_weights(net)) c.optimizer.push_back(std::move(t));
-    }
-    save_checkpoint(c, path);
-  };
-
-  const TestSlowdown slowdown = test_slowdown();
-  const bool check_replicas = test_check_replicas();
-  const int64_t first_step = state.step;
-  // Plans made within an epoch: about ten, from the speed of the steps since the last one.
-  const int64_t replan_every = std::max<int64_t>(3, steps_per_epoch / 10);
-  // The ranks stop together: at each safe point they agree on the signal any of them received.
-  // A vote is one count per signal (kInterruptSignals), summed over the ranks; after every step it
-  // travels with the loss sums, in the same allreduce.
-  int stop_signal = 0;
-  const auto vote = [&](double* votes) {
-    for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
-      votes[i] = interrupt.signal_number() == kInterruptSignals[i] ? 1.0 : 0.0;
-  };
-  const auto count_votes = [&](const double* votes) {
-    for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
-      if (votes[i] > 0) stop_signal = kInterruptSignals[i];
-    return stop_signal != 0;
-  };
-  const auto agree_on_stop = [&] {
-    double votes[std::size(kInterruptSignals)];
-    vote(votes);
-    comm.allreduce(votes, std::size(kInterruptSignals), ReduceOp::Sum);
-    return count_votes(votes);
-  };
-  const auto interrupted = [&](int64_t epoch) {
-    const std::string where = state.partial.batch > 0
-                                  ? "epoch " + std::to_string(epoch) + ", batch " +
-                                        std::to_string(state.partial.batch) + "/" +
-                                        std::to_string(steps_per_epoch)
-                              : state.epoch == 0 ? "the start of epoch 1"
-                                                 : "the end of epoch " + std::to_string(state.epoch);
-    TrainResult result;
-    result.status = TrainStatus::Interrupted;
-    result.best_val_accuracy = state.best_val_accuracy;
-    result.signal = stop_signal;
-    result.message = std::string(signal_name(stop_signal)) + ": stopped at " + where + "; " + last_path +
-                     " is saved; continue with: " +
-                     (ranks > 1 ? fmt::format("mpirun -np {} ", ranks) : std::string()) +
-                     "relunet train --out " + out + " --data " + run.data_dir + " --resume";
-    return result;
-  };
-  if (agree_on_stop()) {  // during setup
-    save(last_path, true);
-    return interrupted(state.epoch + 1);
-  }
-  while (state.step < state.total_steps) {
-    const int64_t epoch = state.epoch + 1;  // 1-based for people
-    auto& part = state.partial;  // resumed mid-epoch: the batches already done
-    enable_unit_stats(net, opts.unit_stats);
-    // The epoch's counters so far are of every rank's images: rank 0 carries them on.
-    if (opts.unit_stats && part.batch > 0 && leader)
-      for (size_t i = 0; i < net.activations().size(); ++i)
-        net.activations()[i]->counters() = part.units.at(i);
-    gradient_flow.reset();
-    const auto epoch_start = Clock::now();
-    const int64_t seen_before = part.seen;
-    float lr = schedule.at(state.step);
-    Progress progress("epoch " + std::to_string(epoch), steps_per_epoch);
-    train_loader.start_epoch(state.epoch, part.batch);
-    train_loader.take_wait_seconds();
-    const int64_t epochs_planned = state.epochs_total;
-    auto window_start = Clock::now();
-    int64_t window_step = state.step;
-    // The speed since the window started, half-weighted with the speed before it (one busy
-    // moment moves the plan only so much), then a new window.
-    const auto measure_steps = [&] {
-      if (state.step == window_step) return;
-      const double now = seconds_since(window_start) / double(state.step - window_step);
-      const double before = state.speed.step_seconds;
-      state.speed.step_seconds = before > 0 ? 0.5 * (before + now) : now;
-      window_start = Clock::now();
-      window_step = state.step;
-    };
-    Batch batch;
-    while (state.step < state.total_steps && train_loader.next(batch)) {
-      const auto step_start = Clock::now();
-      load_batch(net, batch);
-      const LossResult r = step.forward(batch.labels, batch.count, static_cast<uint64_t>(state.step));
-      // The whole batch's sums, so that every rank sees a divergence at once, and the stop vote.
-      double sums[3 + std::size(kInterruptSignals)] = {r.loss_sum, double(r.correct), double(batch.count)};
-      vote(sums + 3);
-      comm.allreduce(sums, std::size(sums), ReduceOp::Sum);
-      count_votes(sums + 3);
-      if (!std::isfinite(sums[0]))
-        throw std::runtime_error(fmt::format(
-            "training diverged: the loss is {} at epoch {}, batch {}; try a lower learning rate "
-            "than --lr {:g}{}",
-            sums[0], epoch, batch.index + 1, opts.schedule.lr,
-            fs::exists(last_path) ? " (the last good checkpoint, " + last_path + ", is kept)" : ""));
-      step.backward();
-      test_fail_rank(comm.rank(), state.step);
-      lr = schedule.at(state.step);
-      step.update(lr);
-      if (state.step == 0 && gradient_flow.enabled())
-        for (const auto& g : gradient_flow.report()) gradients_at_init.push_back(to_json(g));
-      ++state.step;
-      if (check_replicas) check_identical_values(comm, net.params(), state.step);
-      average.after_step(state.step, state.epoch, schedule.total_steps());
-      if (slowdown.epoch > 0 && epoch >= slowdown.epoch)
-        std::this_thread::sleep_for(std::max<Clock::duration>(
-            Clock::now() - step_start, std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(slowdown.min_step_seconds))));
-      part.batch = batch.index + 1;
-      part.loss_sum += sums[0];
-      part.correct += int64_t(sums[1]);
-      part.seen += int64_t(sums[2]);
-      if (plan && part.batch % replan_every == 0 && part.batch < steps_per_epoch) {
-        measure_steps();
-        replan();
-      }
-      if (progress.due(part.batch))
-        progress.update(part.batch, fmt::format("loss {:.4f} acc {:.2f}%", part.loss_sum / part.seen,
-                                                100.0 * part.correct / part.seen));
-      // The epoch ends at its last batch or where the plan ends; an interruption there is
-      // reported after the epoch's validation and checkpoint instead.
-      if (stop_signal && part.batch < steps_per_epoch && state.step < state.total_steps) {
-        progress.finish();
-        part.units.clear();
-        for (auto* act : net.activations()) {
-          part.units.push_back(act->counters());
-          reduce_unit_counters(comm, part.units.back());
-        }
-        state.elapsed_seconds = elapsed();
-        save(last_path, true);
-        return interrupted(epoch);
-      }
-    }
-    progress.finish();
-    if (plan) measure_steps();
-    const auto epoch_end_start = Clock::now();
-    average.end_epoch();
-    const double loss_sum = part.loss_sum;
-    const int64_t correct = part.correct, seen = part.seen;
-    const int64_t seen_now = seen - seen_before;
-    part = {};
-    const double train_seconds = seconds_since(epoch_start);
-    const double data_wait = train_loader.take_wait_seconds();
-    for (auto* act : net.activations()) reduce_unit_counters(comm, act->counters());
-    const auto train_units = unit_reports(net, opts.near_dead);
-
-    EvalResult val;
-    std::vector<LayerUnitReport> val_units;
-    // The run's last validation sees the test-time augmentation the recipe asks for.
-    const bool last = state.step >= state.total_steps;
-    const TtaMode val_tta = last ? opts.tta : TtaMode::None;
-    if (!val_idx.empty()) {
-      const AveragedWeights averaged(average);
-      const auto val_start = Clock::now();
-      val = evaluate(net, val_loss, val_loader, opts.unit_stats, "validation", val_tta);
-      sum_over_ranks(val, comm);  // each rank evaluated its shard
-      for (auto* act : net.activations()) reduce_unit_counters(comm, act->counters());
-      if (!last) state.speed.val_seconds = seconds_since(val_start);
-      val_units = unit_reports(net, opts.near_dead);
-    }
-    const auto& tracked_units = val_idx.empty() ? train_units : val_units;
-    std::vector<LayerTransitions> unit_changes;
-    if (opts.unit_stats) unit_changes = state.unit_history.update(epoch, tracked_units);
-    state.epoch = epoch;
-    state.elapsed_seconds = elapsed();
-    const bool best = val.accuracy > state.best_val_accuracy;
-    if (best) {
-      state.best_val_accuracy = val.accuracy;
-      state.best_epoch = epoch;
-    }
-
-    nlohmann::json m = {{"epoch", epoch},
-                        {"step", state.step},
-                        {"lr", lr},
-                        {"train_loss", loss_sum / seen},
-                        {"train_accuracy", double(correct) / seen},
-                        {"images_per_second", seen_now / train_seconds},
-                        {"epoch_seconds", seconds_since(epoch_start)},
-                        {"data_wait_seconds", data_wait},
-                        {"elapsed_seconds", state.elapsed_seconds}};
-    if (plan) m["planned_steps"] = state.total_steps;
-    if (!val_idx.empty()) {
-      m["val_loss"] = val.loss;
-      m["val_accuracy"] = val.accuracy;
-      m["val_tta"] = to_string(val_tta);
-    }
-    if (opts.unit_stats) {
-      for (const auto& u : train_units) m["units"]["train"].push_back(to_json(u));
-      for (const auto& u : val_units) m["units"]["val"].push_back(to_json(u));
-      m["units"]["changes"] = to_json(unit_changes);
-    }
-    if (opts.gradient_stats) {
-      m["gradients"] = nlohmann::json::array();
-      for (const auto& g : gradient_flow.report()) m["gradients"].push_back(to_json(g));
-      if (!gradients_at_init.is_null()) m["gradients_at_init"] = std::exchange(gradients_at_init, nullptr);
-    }
-    if (metrics) metrics->append(m);
-    save(last_path, true);
-    if (best) save(best_path, false);
-
-    std::string units_text;
-    if (opts.unit_stats) {
-      units_text = ", " + dead_units_summary(tracked_units);
-      const std::string changed = transitions_summary(unit_changes);
-      if (!changed.empty()) units_text += " " + changed;
-    }
-    spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.2f}% | val loss {:.4f} acc {:.2f}%{} | lr {:.4g} | "
-                 "{:.0f} img/s | {:.0f}s{}",
-                 epoch, state.epochs_total, loss_sum / seen, 100.0 * correct / seen, val.loss,
-                 100.0 * val.accuracy, best ? " *" : "", lr, seen_now / train_seconds,
-                 state.elapsed_seconds, units_text);
-    if (plan && !last) {
-      state.speed.epoch_end_seconds = seconds_since(epoch_end_start);
-      replan();
-      if (state.epochs_total != epochs_planned)
-        spdlog::info("time budget: {:.3g} s per step, {:.3g} s per epoch end -> {} epochs ({} "
-                     "steps) instead of {}",
-                     state.speed.step_seconds, state.speed.epoch_end_seconds, state.epochs_total,
-                     state.total_steps, epochs_planned);
-    }
+  while (state_.step < state_.total_steps) {
+    Epoch epoch = start_epoch();
+    if (!train_batches(epoch)) return interrupted(epoch.number);
+    const EpochSummary summary = finish_epoch(epoch);
     // The last epoch too: the signal is reported, not dropped.
-    if (agree_on_stop()) return interrupted(epoch);
-    if (opts.stop_at_train_accuracy > 0 && double(correct) / seen >= opts.stop_at_train_accuracy &&
-        !last) {
-      spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
-                   100.0 * correct / seen, 100.0 * opts.stop_at_train_accuracy, epoch);
-      break;
+    if (stop_.agree(comm_)) return interrupted(epoch.number);
+    if (reached_target_accuracy(epoch, summary)) break;
+  }
+  return finished();
+}
+
+Trainer::Epoch Trainer::start_epoch() {
+  auto& part = state_.partial;  // resumed mid-epoch: the batches already done
+  Epoch e;
+  e.number = state_.epoch + 1;
+  enable_unit_stats(net_, opts_.unit_stats);
+  // The epoch's counters so far are of every rank's images: rank 0 carries them on.
+  if (opts_.unit_stats && part.batch > 0 && leader_)
+    for (size_t i = 0; i < net_.activations().size(); ++i) net_.activations()[i]->counters() = part.units.at(i);
+  gradient_flow_.reset();
+  e.start = Clock::now();
+  e.seen_before = part.seen;
+  e.lr = schedule_.at(state_.step);
+  train_loader_.start_epoch(state_.epoch, part.batch);
+  train_loader_.take_wait_seconds();
+  e.epochs_planned = state_.epochs_total;
+  e.window_start = Clock::now();
+  e.window_step = state_.step;
+  return e;
+}
+
+// The epoch's batches, each one shared TrainingStep; plans again about ten times per epoch. A stop
+// vote part-way saves the epoch so far and returns false.
+bool Trainer::train_batches(Epoch& e) {
+  auto& part = state_.partial;
+  // Plans made within an epoch: about ten, from the speed of the steps since the last one.
+  const int64_t replan_every = std::max<int64_t>(3, steps_per_epoch_ / 10);
+  Progress progress("epoch " + std::to_string(e.number), steps_per_epoch_);
+  Batch batch;
+  while (state_.step < state_.total_steps && train_loader_.next(batch)) {
+    train_step(batch, e);
+    if (plan_ && part.batch % replan_every == 0 && part.batch < steps_per_epoch_) {
+      measure_steps(e);
+      replan();
+    }
+    if (progress.due(part.batch))
+      progress.update(part.batch, fmt::format("loss {:.4f} acc {:.2f}%", part.loss_sum / part.seen,
+                                              100.0 * part.correct / part.seen));
+    // The epoch ends at its last batch or where the plan ends; an interruption there is
+    // reported after the epoch's validation and checkpoint instead.
+    if (stop_.signal() && part.batch < steps_per_epoch_ && state_.step < state_.total_steps) {
+      progress.finish();
+      save_partial_epoch();
+      return false;
     }
   }
-  if (check_replicas)
-    spdlog::info("replicas: the {} ranks held bitwise-identical parameters after each of {} steps",
-                 ranks, state.step - first_step);
-  spdlog::info("done: best validation accuracy {:.2f}% at epoch {}; checkpoints in {}",
-               100.0 * state.best_val_accuracy, state.best_epoch, out);
+  progress.finish();
+  return true;
+}
+
+// Forward and loss; the batch's sums over the ranks with the stop vote; backward; update.
+void Trainer::train_step(const Batch& batch, Epoch& e) {
+  const auto step_start = Clock::now();
+  load_batch(net_, batch);
+  const LossResult r = step_.forward(batch.labels, batch.count, static_cast<uint64_t>(state_.step));
+  // The whole batch's sums, so that every rank sees a divergence at once, and the stop vote.
+  double sums[3 + StopVote::kSize] = {r.loss_sum, double(r.correct), double(batch.count)};
+  stop_.cast(sums + 3);
+  comm_.allreduce(sums, std::size(sums), ReduceOp::Sum);
+  stop_.count(sums + 3);
+  if (!std::isfinite(sums[0]))
+    throw std::runtime_error(fmt::format(
+        "training diverged: the loss is {} at epoch {}, batch {}; try a lower learning rate than --lr {:g}{}",
+        sums[0], e.number, batch.index + 1, opts_.schedule.lr,
+        std::filesystem::exists(in_->last_path) ? " (the last good checkpoint, " + in_->last_path + ", is kept)"
+                                                : ""));
+  step_.backward();
+  test_fail_rank(comm_.rank(), state_.step);
+  e.lr = schedule_.at(state_.step);
+  step_.update(e.lr);
+  if (state_.step == 0 && gradient_flow_.enabled())
+    for (const auto& g : gradient_flow_.report()) gradients_at_init_.push_back(to_json(g));
+  ++state_.step;
+  if (check_replicas_) check_identical_values(comm_, net_.params(), state_.step);
+  average_.after_step(state_.step, state_.epoch, schedule_.total_steps());
+  slow_down_for_tests(e, step_start);
+  auto& part = state_.partial;
+  part.batch = batch.index + 1;
+  part.loss_sum += sums[0];
+  part.correct += int64_t(sums[1]);
+  part.seen += int64_t(sums[2]);
+}
+
+void Trainer::slow_down_for_tests(const Epoch& e, Clock::time_point step_start) const {
+  if (slowdown_.epoch > 0 && e.number >= slowdown_.epoch)
+    std::this_thread::sleep_for(std::max<Clock::duration>(
+        Clock::now() - step_start,
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(slowdown_.min_step_seconds))));
+}
+
+// ---- The end of an epoch -----------------------------------------------------------------------
+
+// The epoch's training statistics, validation, best-checkpoint policy, record, checkpoints and a
+// new plan.
+Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
+  if (plan_) measure_steps(e);
+  const auto end_start = Clock::now();
+  average_.end_epoch();
+  auto& part = state_.partial;
+  EpochSummary s;
+  s.loss_sum = part.loss_sum;
+  s.correct = part.correct;
+  s.seen = part.seen;
+  s.seen_now = s.seen - e.seen_before;
+  part = {};
+  s.train_seconds = seconds_since(e.start);
+  s.data_wait_seconds = train_loader_.take_wait_seconds();
+  for (auto* act : net_.activations()) reduce_unit_counters(comm_, act->counters());
+  s.train_units = unit_reports(net_, opts_.near_dead);
+  // The run's last validation sees the test-time augmentation the recipe asks for.
+  s.last = state_.step >= state_.total_steps;
+  s.val_tta = s.last ? opts_.tta : TtaMode::None;
+  validate(s);
+  const auto& tracked_units = in_->val_idx.empty() ? s.train_units : s.val_units;
+  if (opts_.unit_stats) s.unit_changes = state_.unit_history.update(e.number, tracked_units);
+  state_.epoch = e.number;
+  state_.elapsed_seconds = elapsed();
+  s.best = keep_if_best(e, s);
+  if (metrics_) metrics_->append(epoch_record(e, s));
+  save_last();
+  if (s.best) save_best();
+  log_epoch(e, s);
+  if (plan_ && !s.last) {
+    state_.speed.epoch_end_seconds = seconds_since(end_start);
+    replan();
+    if (state_.epochs_total != e.epochs_planned)
+      spdlog::info("time budget: {:.3g} s per step, {:.3g} s per epoch end -> {} epochs ({} steps) instead of {}",
+                   state_.speed.step_seconds, state_.speed.epoch_end_seconds, state_.epochs_total,
+                   state_.total_steps, e.epochs_planned);
+  }
+  return s;
+}
+
+// With the averaged weights, over every rank's shard of the validation split.
+void Trainer::validate(EpochSummary& s) {
+  if (in_->val_idx.empty()) return;
+  const AveragedWeights averaged(average_);
+  const auto val_start = Clock::now();
+  s.val = evaluate(net_, val_loss_, val_loader_, opts_.unit_stats, "validation", s.val_tta);
+  sum_over_ranks(s.val, comm_);  // each rank evaluated its shard
+  for (auto* act : net_.activations()) reduce_unit_counters(comm_, act->counters());
+  if (!s.last) state_.speed.val_seconds = seconds_since(val_start);
+  s.val_units = unit_reports(net_, opts_.near_dead);
+}
+
+// The best-checkpoint policy: best.ckpt holds the epoch of the best validation accuracy so far (a tie
+// keeps the earlier epoch).
+bool Trainer::keep_if_best(const Epoch& e, const EpochSummary& s) {
+  if (!(s.val.accuracy > state_.best_val_accuracy)) return false;
+  state_.best_val_accuracy = s.val.accuracy;
+  state_.best_epoch = e.number;
+  return true;
+}
+
+// The epoch's line of metrics.jsonl.
+nlohmann::json Trainer::epoch_record(const Epoch& e, const EpochSummary& s) {
+  nlohmann::json m = {{"epoch", e.number},
+                      {"step", state_.step},
+                      {"lr", e.lr},
+                      {"train_loss", s.loss_sum / s.seen},
+                      {"train_accuracy", s.train_accuracy()},
+                      {"images_per_second", s.seen_now / s.train_seconds},
+                      {"epoch_seconds", seconds_since(e.start)},
+                      {"data_wait_seconds", s.data_wait_seconds},
+                      {"elapsed_seconds", state_.elapsed_seconds}};
+  if (plan_) m["planned_steps"] = state_.total_steps;
+  if (!in_->val_idx.empty()) {
+    m["val_loss"] = s.val.loss;
+    m["val_accuracy"] = s.val.accuracy;
+    m["val_tta"] = to_string(s.val_tta);
+  }
+  if (opts_.unit_stats) {
+    for (const auto& u : s.train_units) m["units"]["train"].push_back(to_json(u));
+    for (const auto& u : s.val_units) m["units"]["val"].push_back(to_json(u));
+    m["units"]["changes"] = to_json(s.unit_changes);
+  }
+  if (opts_.gradient_stats) {
+    m["gradients"] = nlohmann::json::array();
+    for (const auto& g : gradient_flow_.report()) m["gradients"].push_back(to_json(g));
+    if (!gradients_at_init_.is_null()) m["gradients_at_init"] = std::exchange(gradients_at_init_, nullptr);
+  }
+  return m;
+}
+
+void Trainer::log_epoch(const Epoch& e, const EpochSummary& s) const {
+  std::string units_text;
+  if (opts_.unit_stats) {
+    units_text = ", " + dead_units_summary(in_->val_idx.empty() ? s.train_units : s.val_units);
+    const std::string changed = transitions_summary(s.unit_changes);
+    if (!changed.empty()) units_text += " " + changed;
+  }
+  spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.2f}% | val loss {:.4f} acc {:.2f}%{} | lr {:.4g} | "
+               "{:.0f} img/s | {:.0f}s{}",
+               e.number, state_.epochs_total, s.loss_sum / s.seen, 100.0 * s.train_accuracy(), s.val.loss,
+               100.0 * s.val.accuracy, s.best ? " *" : "", e.lr, s.seen_now / s.train_seconds,
+               state_.elapsed_seconds, units_text);
+}
+
+// last.ckpt, to continue the run from: with the optimiser's state and the live weights.
+void Trainer::save_last() { save(in_->last_path, true); }
+// best.ckpt, to evaluate and classify with: without them.
+void Trainer::save_best() { save(in_->best_path, false); }
+
+// The leader writes; a checkpoint's parameters are the weights evaluation uses: the average, once
+// there is one.
+void Trainer::save(const std::string& path, bool with_optimizer) {
+  if (!leader_) return;
+  Checkpoint c = [&] {
+    const AveragedWeights averaged(average_);
+    return checkpoint_of(net_, in_->norm, in_->data->class_names());
+  }();
+  c.train_state_json = state_json(opts_, state_).dump();
+  if (with_optimizer) {
+    c.optimizer = export_optimizer(sgd_, ctx_.stream);
+    if (average_.active())
+      for (NamedTensor& t : export_live_weights(net_)) c.optimizer.push_back(std::move(t));
+  }
+  save_checkpoint(c, path);
+}
+
+// last.ckpt part-way through an epoch, with the epoch's unit counters so far (of every rank).
+void Trainer::save_partial_epoch() {
+  auto& part = state_.partial;
+  part.units.clear();
+  for (auto* act : net_.activations()) {
+    part.units.push_back(act->counters());
+    reduce_unit_counters(comm_, part.units.back());
+  }
+  state_.elapsed_seconds = elapsed();
+  save_last();
+}
+
+// ---- Stopping ----------------------------------------------------------------------------------
+// A run stops at the end of its planned steps (the while condition of run(), moved by the time
+// budget), at --stop-at-train-accuracy, on a signal any rank received (StopVote; last.ckpt is saved
+// and the result says how to continue), or with an exception when the loss diverges (train_step).
+
+TrainResult Trainer::interrupted(int64_t epoch) const {
+  const auto& part = state_.partial;
+  const std::string where = part.batch > 0 ? "epoch " + std::to_string(epoch) + ", batch " +
+                                                 std::to_string(part.batch) + "/" + std::to_string(steps_per_epoch_)
+                            : state_.epoch == 0 ? "the start of epoch 1"
+                                                : "the end of epoch " + std::to_string(state_.epoch);
   TrainResult result;
-  result.best_val_accuracy = state.best_val_accuracy;
+  result.status = TrainStatus::Interrupted;
+  result.best_val_accuracy = state_.best_val_accuracy;
+  result.signal = stop_.signal();
+  result.message = std::string(signal_name(stop_.signal())) + ": stopped at " + where + "; " + in_->last_path +
+                   " is saved; continue with: " +
+                   (ranks_ > 1 ? fmt::format("mpirun -np {} ", ranks_) : std::string()) + "relunet train --out " +
+                   in_->out + " --data " + data_dir_ + " --resume";
+  return result;
+}
+
+bool Trainer::reached_target_accuracy(const Epoch& e, const EpochSummary& s) const {
+  if (!(opts_.stop_at_train_accuracy > 0 && s.train_accuracy() >= opts_.stop_at_train_accuracy && !s.last))
+    return false;
+  spdlog::info("training accuracy reached {:.2f}% (target {:.2f}%) at epoch {}; stopping",
+               100.0 * s.train_accuracy(), 100.0 * opts_.stop_at_train_accuracy, e.number);
+  return true;
+}
+
+TrainResult Trainer::finished() const {
+  if (check_replicas_)
+    spdlog::info("replicas: the {} ranks held bitwise-identical parameters after each of {} steps", ranks_,
+                 state_.step - first_step_);
+  spdlog::info("done: best validation accuracy {:.2f}% at epoch {}; checkpoints in {}",
+               100.0 * state_.best_val_accuracy, state_.best_epoch, in_->out);
+  TrainResult result;
+  result.best_val_accuracy = state_.best_val_accuracy;
   return result;
 }
 
