@@ -1,4 +1,4 @@
-// test_gradient_flow.cpp — the gradient-flow statistics (stats/gradient_flow.hpp) against
+// test_gradient_flow.cpp — the gradient-flow statistics (train/gradient_flow.hpp) against
 // gradients worked out independently: a two-layer fully connected stack whose backward pass is
 // written out here in double, and a conv network in blocked layouts with a partial batch whose
 // activation gradients are read back in plain layout; then `train` and `inspect --gradients` end
@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/memory.hpp"
-#include "stats/gradient_flow.hpp"
+#include "train/gradient_flow.hpp"
 #include "test_support.hpp"
 
 namespace relunet::test {

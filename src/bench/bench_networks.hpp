@@ -12,7 +12,7 @@
 #include "model/model_spec.hpp"
 #include "net/network.hpp"
 #include "optim/sgd.hpp"
-#include "stats/gradient_flow.hpp"
+#include "train/gradient_flow.hpp"
 #include "train/training_step.hpp"
 
 namespace relunet {

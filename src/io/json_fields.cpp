@@ -80,12 +80,6 @@ void FieldReader::fail(const std::string& key, const std::string& problem) const
   throw std::runtime_error(context_ + "field \"" + key + "\": " + problem);
 }
 
-std::string float_text(float v) {
-  char buf[32];
-  const auto result = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, result.ptr);
-}
-
 double json_number(float v) {
   const std::string text = float_text(v);
   double value = 0;

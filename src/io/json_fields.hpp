@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/float_text.hpp"
+
 namespace relunet {
 
 // Remembers which keys were asked for, so that any other key (a typo) is reported. A missing
@@ -43,8 +45,6 @@ class FieldReader {
   std::string first_missing_;
 };
 
-// Shortest decimal text that reads back as exactly `v` ("0.01", not "0.00999999978").
-std::string float_text(float v);
 // The JSON number whose shortest text is the float's (0.01f is written 0.01, not 0.009999999776).
 double json_number(float v);
 

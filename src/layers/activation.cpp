@@ -1,11 +1,7 @@
-// activation.cpp — everything about the activation kind: its spellings (one per function) and
-// parameter field, shape rule, oneDNN descriptors (also those of the post-op fused into the
+// activation.cpp — everything about the activation kind: its model-file spellings (one per
+// function, core/activation_fn.hpp) and parameter field, shape rule, oneDNN descriptors (also those of the post-op fused into the
 // preceding conv or fc), forward, backward and unit statistics, ONNX node.
 #include "layers/activation.hpp"
-
-#include <charconv>
-#include <cmath>
-#include <optional>
 
 #include "io/json_fields.hpp"
 #include "layers/layer_kind.hpp"
@@ -17,47 +13,10 @@ using dnnl::algorithm;
 
 namespace {
 
-struct FunctionInfo {
-  ActivationFn fn;
-  const char* name;         // the model-file "type" and the --activation spelling
-  const char* param_field;  // nullptr: the function takes no parameter
-  float default_param;
-  const char* onnx_op;
-};
-
-constexpr FunctionInfo kFunctions[] = {
-    {ActivationFn::ReLU, "relu", nullptr, 0.f, "Relu"},
-    {ActivationFn::LeakyReLU, "leaky-relu", "slope", 0.01f, "LeakyRelu"},
-    {ActivationFn::Tanh, "tanh", nullptr, 0.f, "Tanh"},
-    {ActivationFn::Sigmoid, "sigmoid", nullptr, 0.f, "Sigmoid"},
-    {ActivationFn::ELU, "elu", "alpha", 1.f, "Elu"},
-};
-
-constexpr const char* kSpellings = "relu, leaky-relu[:slope], tanh, sigmoid, elu[:alpha]";
-
-const FunctionInfo& info(ActivationFn fn) {
-  for (const FunctionInfo& f : kFunctions)
-    if (f.fn == fn) return f;
-  throw std::invalid_argument("invalid ActivationFn value " + std::to_string(static_cast<int>(fn)));
-}
-
-std::optional<ActivationFn> find_function(const std::string& name) {
-  for (const FunctionInfo& f : kFunctions)
-    if (name == f.name) return f.fn;
-  return std::nullopt;
-}
-
-// A Leaky ReLU slope or an ELU alpha: negative values would turn the function upside down.
-bool valid_param(float v) { return std::isfinite(v) && v >= 0.f; }
-
-std::vector<std::string> spellings() {
-  std::vector<std::string> names;
-  for (const FunctionInfo& f : kFunctions) names.push_back(f.name);
-  return names;
-}
+const ActivationInfo& info(ActivationFn fn) { return activation_info(fn); }
 
 void start(LayerSpec& layer, const std::string& type) {
-  const ActivationFn fn = *find_function(type);
+  const ActivationFn fn = *find_activation(type);
   layer.act = Activation{fn, info(fn).default_param};
 }
 
@@ -72,11 +31,11 @@ void write_activation(const LayerSpec& layer, nlohmann::ordered_json& j) {
 // Shapes: y has x's shape.
 void fit_activation(LayerSpec& layer, bool) {
   if (const char* field = info(layer.act.fn).param_field)
-    check_float(layer.act.alpha, valid_param(layer.act.alpha), field, "a number >= 0");
+    check_float(layer.act.alpha, valid_activation_param(layer.act.alpha), field, "a number >= 0");
 }
 
 void activation_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
-  const FunctionInfo& f = info(layer.act.fn);
+  const ActivationInfo& f = info(layer.act.fn);
   if (f.param_field)
     g.node(f.onnx_op, layer.name, {}, {{"alpha", layer.act.alpha}});
   else
@@ -85,36 +44,11 @@ void activation_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
 
 }  // namespace
 
-Activation parse_activation(const std::string& text) {
-  const size_t colon = text.find(':');
-  const std::string name = text.substr(0, colon);
-  const std::optional<ActivationFn> fn = find_function(name);
-  if (!fn) throw std::invalid_argument("unknown activation \"" + text + "\"; expected one of: " + kSpellings);
-  Activation act{*fn, info(*fn).default_param};
-  if (colon == std::string::npos) return act;
-
-  const std::string param = text.substr(colon + 1);
-  const char* field = info(*fn).param_field;
-  if (field == nullptr)
-    throw std::invalid_argument("activation \"" + name + "\" takes no parameter (got \"" + text +
-                                "\"); expected one of: " + kSpellings);
-  const auto [end, error] = std::from_chars(param.data(), param.data() + param.size(), act.alpha);
-  if (param.empty() || error != std::errc() || end != param.data() + param.size() || !valid_param(act.alpha))
-    throw std::invalid_argument("activation \"" + text + "\": the " + field + " after ':' must be a number >= 0");
-  return act;
-}
-
-std::string to_string(const Activation& act) {
-  std::string text = info(act.fn).name;
-  if (info(act.fn).param_field != nullptr) text += ":" + float_text(act.alpha);
-  return text;
-}
-
 const LayerKindInfo& activation_kind() {
   static const LayerKindInfo kind = [] {
     LayerKindInfo k(LayerKind::Activation, "activation", "act", read_activation, write_activation, fit_activation,
                     make_layer_of<ActivationLayer>, activation_to_onnx);
-    k.spellings = spellings;
+    k.spellings = activation_names;
     k.start = start;
     k.spelling = [](const LayerSpec& layer) -> std::string { return info(layer.act.fn).name; };
     return k;

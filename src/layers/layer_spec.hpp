@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <string>
 
+#include "core/activation_fn.hpp"
+
 namespace relunet {
 
 enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten };
-
-enum class ActivationFn { ReLU, LeakyReLU, Tanh, Sigmoid, ELU };
 
 // How a conv layer's weights start (the model file's "init"): the fan-based random default;
 // "dirac", the random default with the first min(filters, inputs) filters replaced by the
@@ -18,15 +18,6 @@ enum class ActivationFn { ReLU, LeakyReLU, Tanh, Sigmoid, ELU };
 // training images when a run starts (net/patch_whitening.hpp).
 enum class ConvInit { Random, Dirac, PatchWhitening };
 
-struct Activation {
-  ActivationFn fn = ActivationFn::ReLU;
-  float alpha = 0.f;  // Leaky ReLU: negative slope; ELU: alpha; unused otherwise
-};
-
-// "relu", "leaky-relu", "leaky-relu:0.2", "tanh", "sigmoid", "elu", "elu:0.5".
-// Throws std::invalid_argument naming the accepted spellings.
-Activation parse_activation(const std::string& text);
-std::string to_string(const Activation& act);  // inverse of parse_activation
 std::string to_string(LayerKind kind);          // the model-file "type" spelling
 std::string to_string(ConvInit init);           // the model-file "init" spelling
 

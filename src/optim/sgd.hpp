@@ -35,7 +35,7 @@ struct SgdOptions {
   GroupOptions bias, norm;     // conv/fc biases; batch-norm scales and shifts
 };
 
-// Squared norms of one parameter's step, for the gradient-flow statistics (stats/gradient_flow.hpp).
+// Squared norms of one parameter's step, for the gradient-flow statistics (train/gradient_flow.hpp).
 struct UpdateNorms {
   double weight_sq = 0;  // ||w||^2 before the step
   double update_sq = 0;  // ||w_after - w_before||^2

@@ -13,7 +13,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <nlohmann/json.hpp>
 
-#include "layers/layer_spec.hpp"
+#include "core/activation_fn.hpp"
 
 namespace relunet {
 

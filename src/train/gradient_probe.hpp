@@ -8,7 +8,7 @@
 #include "data/batch_loader.hpp"
 #include "layers/softmax_cross_entropy.hpp"
 #include "net/network.hpp"
-#include "stats/gradient_flow.hpp"
+#include "train/gradient_flow.hpp"
 
 namespace relunet {
 

@@ -32,7 +32,7 @@ struct TrainOptions {
   TtaMode tta = TtaMode::None;  // test-time augmentation of the validation after the last epoch
   Augmentation augment = kTrainingAugmentation;
   bool unit_stats = true;
-  bool gradient_stats = true;  // per-layer gradient norms in metrics.jsonl (stats/gradient_flow.hpp)
+  bool gradient_stats = true;  // per-layer gradient norms in metrics.jsonl (train/gradient_flow.hpp)
   double near_dead = 0.01;
   // > 0: stop after the first epoch whose training accuracy reaches it (for experiments that
   // measure the time to a training error, such as scripts/exp-relu-vs-tanh).

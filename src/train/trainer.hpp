@@ -20,7 +20,7 @@
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
 #include "optim/weight_average.hpp"
-#include "stats/gradient_flow.hpp"
+#include "train/gradient_flow.hpp"
 #include "stats/unit_history.hpp"
 #include "train/budget_plan.hpp"
 #include "train/evaluate.hpp"

@@ -11,7 +11,7 @@
 #include "layers/softmax_cross_entropy.hpp"
 #include "net/network.hpp"
 #include "optim/sgd.hpp"
-#include "stats/gradient_flow.hpp"
+#include "train/gradient_flow.hpp"
 
 namespace relunet {
 

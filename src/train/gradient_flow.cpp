@@ -1,4 +1,4 @@
-#include "stats/gradient_flow.hpp"
+#include "train/gradient_flow.hpp"
 
 #include <algorithm>
 #include <cmath>
