@@ -35,7 +35,12 @@ struct Augmentation {
 
 // Training's default (`relunet train` without augmentation flags, and bench's loader): random
 // translations by up to 4 pixels and random flips.
-constexpr Augmentation kTrainingAugmentation{4, true};
+constexpr Augmentation kTrainingAugmentation = [] {
+  Augmentation a;
+  a.crop_pad = 4;
+  a.flip = true;
+  return a;
+}();
 
 CropFill parse_crop_fill(const std::string& text);
 std::string to_string(CropFill fill);

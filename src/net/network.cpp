@@ -26,7 +26,10 @@ Network::Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t s
   diffs_.push_back(dnnl::memory());  // no gradient for the images
   std::vector<dnnl::memory::desc> out_descs;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    SetupOptions opts{ctx_.engine, training, i > 0};
+    SetupOptions opts;
+    opts.engine = ctx_.engine;
+    opts.backward = training;
+    opts.need_diff_src = i > 0;
     const auto out = layers_[i]->setup(acts_[i].get_desc(), opts);
     if (layers_[i]->in_place()) {
       acts_.push_back(acts_[i]);
