@@ -8,7 +8,7 @@
 
 namespace relunet {
 
-enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten };
+enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten, PReLU };
 
 enum class ActivationFn { ReLU, LeakyReLU, Tanh, Sigmoid, ELU };
 
@@ -61,6 +61,7 @@ struct LayerSpec {
   float bn_eps = 1e-5f;
   float bn_momentum = 0.1f;  // running = (1 - m) running + m batch (PyTorch's convention)
   bool bn_scale = true;      // a learnable scale; without it the scale is fixed at 1
+  float prelu_init = 0.25f;  // prelu: every slope's initial value (He et al. 2015's 0.25)
   Shape in, out;         // filled in by infer_shapes()
   int64_t macs = 0;      // multiply-adds per image, forward (filled by infer_shapes)
   int64_t param_count = 0;
