@@ -6,7 +6,9 @@
 //
 // A new kind: a value in LayerKind (layer_spec.hpp), its hyper-parameters in LayerSpec, its
 // file (and header) with the functions below and a function returning its LayerKindInfo, and
-// one line in layer_kind.cpp (prelu.cpp is a small complete example with a parameter).
+// its entry (and #include) in layer_kind.cpp; prelu.cpp is a small complete example with a
+// parameter. ONNX import is by operator (src/onnx/onnx_import.cpp): a kind that can be read back
+// adds its operator there.
 #pragma once
 
 #include <cstdint>
