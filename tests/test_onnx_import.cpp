@@ -106,7 +106,7 @@ onnx::NodeProto& node_of(onnx::ModelProto& m, const std::string& op) {
 // importer reads, in the forms other exporters write them.
 TEST(OnnxImport, EveryOperatorImports) {
   const std::map<std::string, std::string> expected_layers = {
-      {"gemm.onnx", "conv batchnorm activation maxpool lrn avgpool flatten fc"},
+      {"gemm.onnx", "conv batchnorm activation maxpool prelu lrn avgpool flatten fc"},
       {"matmul.onnx", "conv activation flatten fc activation fc activation fc activation fc"}};
   for (const auto& [file, layers] : expected_layers) {
     const fs::path path = fs::path(RELUNET_SOURCE_DIR) / "tests/fuzz/corpus/fuzz_onnx_import" / file;
