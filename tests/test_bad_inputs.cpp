@@ -592,6 +592,21 @@ const std::vector<Case> kCases = {
        return train_model(model_file(d, R"({"type": "fc", "units": 8}, {"type": "swish"}, {"type": "fc", "units": 10})"), d);
      },
      {"{dir}/model.json: layer 2", "unknown layer type \"swish\""}},
+    {"PReluWithANegativeInitialSlope",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "fc", "units": 8}, {"type": "prelu", "init_slope": -0.1}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 2 (\"prelu1\"): field \"init_slope\": must be a number >= 0 (got -0.1)"}},
+    {"PReluWithAnInfiniteInitialSlope",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "fc", "units": 8}, {"type": "prelu", "init_slope": 1e39}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 2 (\"prelu1\"): field \"init_slope\": is out of range"}},
+    {"PReluWithATextInitialSlope",
+     [](const fs::path& d) {
+       return train_model(model_file(d, R"({"type": "fc", "units": 8}, {"type": "prelu", "init_slope": "0.25"}, {"type": "fc", "units": 10})"), d);
+     },
+     {"{dir}/model.json: layer 2 (\"prelu1\"): field \"init_slope\": must be a number"}},
     {"ModelForAnotherClassCount",
      [](const fs::path& d) { return train_model(model_file(d, R"({"type": "fc", "units": 5})", 5), d); },
      {"the data set in ", "has 10 classes but the model {dir}/model.json has 5"}},

@@ -16,6 +16,8 @@
 
 #include "io/binary_codec.hpp"
 #include "io/checkpoint.hpp"
+#include "net/model_checkpoint.hpp"
+#include "test_support.hpp"
 
 namespace relunet {
 namespace {
@@ -474,6 +476,41 @@ TEST(Checkpoint, InconsistentTensorIsNotSaved) {
     EXPECT_CONTAINS(error.what(), "tensor 'w'");
   }
   EXPECT_TRUE(dir.entries().empty());
+}
+
+// A network's parameters through a checkpoint file: the prelu slopes (on a blocked 20-channel
+// conv output and after an fc) come back by name, shape and value, and the restored network
+// computes the same logits.
+TEST(Checkpoint, PReluNetworkRoundTripsThroughAFile) {
+  const ModelSpec spec = test::make_model(
+      {3, 8, 8}, {test::conv_layer(20, 3, 1, 1), test::prelu_layer(), test::fc_layer(12), test::prelu_layer(0.1f),
+                  test::fc_layer(5)});
+  Context ctx;
+  Network net(spec, 2, true, 0, ctx);
+  test::randomize_params(net, 5);
+  ScratchDir dir;
+  const Normalization norm{{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}};
+  save_checkpoint(checkpoint_of(net, norm, std::vector<std::string>(5, "c")), dir.file("prelu.ckpt"));
+  LoadedModel loaded = load_model_checkpoint(dir.file("prelu.ckpt"), 2, ctx);
+
+  std::vector<std::string> slopes;
+  for (size_t k = 0; k < net.params().size(); ++k) {
+    const Param &saved = *net.params()[k], &restored = *loaded.net->params().at(k);
+    EXPECT_EQ(restored.name, saved.name);
+    EXPECT_EQ(test::plain_values(restored.value, ctx), test::plain_values(saved.value, ctx)) << saved.name;
+    if (saved.group == ParamGroup::Slope) slopes.push_back(saved.name + " " + std::to_string(saved.dims.at(0)));
+  }
+  EXPECT_EQ(slopes, (std::vector<std::string>{"layer1.slope 20", "layer3.slope 12"}));
+
+  const std::vector<float> images = test::uniform_values(2 * 3 * 8 * 8, 6, -1.f, 1.f);
+  std::vector<std::vector<float>> logits;
+  for (Network* n : {&net, loaded.net.get()}) {
+    std::copy(images.begin(), images.end(), n->input());
+    n->forward(Pass{false, 0});
+    logits.push_back(test::plain_values(n->logits(), ctx));
+  }
+  ASSERT_EQ(logits[1].size(), logits[0].size());
+  for (size_t i = 0; i < logits[0].size(); ++i) EXPECT_NEAR(logits[1][i], logits[0][i], 1e-5) << i;
 }
 
 }  // namespace

@@ -497,6 +497,41 @@ TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {
   EXPECT_FALSE(fs::exists(run / "best.ckpt"));
 }
 
+// A model file with prelu layers (models/tiny-prelu.json) trains, learns its slopes, and its
+// checkpoint goes through inspect (prelu units are not counted: README, Dead-unit statistics),
+// export and import.
+TEST_F(CliEndToEnd, PReluModelTrainsItsSlopesAndInspectsExportsAndImports) {
+  const fs::path run = root_ / "prelu";
+  std::vector<std::string> args = train_args(run);
+  *std::find(args.begin(), args.end(), "tiny") = "tiny-prelu";
+  const Output trained = relunet(args);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const std::vector<json> metrics = read_metrics(run);
+  ASSERT_EQ(metrics.size(), size_t(kEpochs));
+  EXPECT_GT(metrics.back().at("val_accuracy").get<double>(), 0.5);  // chance is 10%
+  EXPECT_LT(metrics.back().at("train_loss").get<double>(), metrics.front().at("train_loss").get<double>());
+
+  const Checkpoint ckpt = load_checkpoint((run / "last.ckpt").string());
+  std::vector<std::string> slopes;
+  for (const NamedTensor& t : ckpt.params) {
+    if (t.name.find(".slope") == std::string::npos) continue;
+    slopes.push_back(t.name);
+    const float initial = t.name == "prelu3.slope" ? 0.1f : 0.25f;
+    EXPECT_TRUE(std::any_of(t.data.begin(), t.data.end(), [&](float a) { return a != initial; }))
+        << t.name << " never moved from its init_slope";
+  }
+  EXPECT_EQ(slopes, (std::vector<std::string>{"prelu1.slope", "prelu2.slope", "prelu3.slope"}));
+
+  const Output inspected = relunet({"inspect", "--checkpoint", run / "best.ckpt", "--data", data_dir(), "--json"});
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.err;
+  EXPECT_FALSE(json::parse(inspected.out, nullptr, false).is_discarded()) << inspected.out;
+  const Output exported = relunet({"export", "--checkpoint", run / "best.ckpt", "--out", run / "prelu.onnx"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const Output imported = relunet({"import", run / "prelu.onnx", "--out", run / "imported"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(fs::is_regular_file(run / "imported/model.ckpt"));
+}
+
 TEST_F(CliEndToEnd, UnknownModelListsTheAvailableModels) {
   const Output run = relunet({"train", "--model", "no-such-model", "--data", data_dir(), "--out",
                               root_ / "unknown-model"});

@@ -184,6 +184,31 @@ TEST(ForwardReference, ActivationsInPlace) {
   }
 }
 
+// One slope per channel: 20 channels (a partly filled channel block in a blocked layout), and
+// one per unit after an fc and, after a flatten, one per element of the spatial memory. The
+// slopes are random around their initial value (randomize_params): about half negative for the
+// initial 0, where a wrong sign would show.
+TEST(ForwardReference, PReluPerChannelPerUnitAndAfterFlatten) {
+  const std::vector<std::vector<LayerSpec>> cases = {
+      {conv_layer(20, 3, 1, 1), prelu_layer(), fc_layer(5)},
+      {conv_layer(16, 3, 1, 1), fc_layer(12), prelu_layer(0.f), fc_layer(5)},
+      {conv_layer(16, 3, 1, 1), flatten_layer(), prelu_layer(), fc_layer(5)}};
+  for (const auto& layers : cases) {
+    const auto spec = make_model({3, 6, 6}, layers);
+    const size_t at = spec.layers.size() - 2;
+    SCOPED_TRACE("prelu after " + to_string(spec.layers[at - 1].kind));
+    for (const bool training : {false, true}) {
+      Fixture f(spec, 2, training, 15);
+      const std::vector<float> slope = f.param(at, 0);
+      ASSERT_EQ(int64_t(slope.size()), spec.layers[at].in.c);
+      const Trace t = run_traced(f, Pass{training, 1});
+      EXPECT_TRUE(all_near(t.outputs[at], ref_prelu(t.inputs[at], slope), kRtol));
+      // The input is left as it was: prelu is not computed in place.
+      EXPECT_TRUE(all_near(Tensor::of(f.net.output_of(at - 1), f.ctx), t.inputs[at], 0.0));
+    }
+  }
+}
+
 // ---- Normalisation -----------------------------------------------------------------------------
 
 TEST(ForwardReference, LocalResponseNormalization) {

@@ -271,6 +271,31 @@ TEST(Gradients, ActivationsFusedIntoInnerProduct) {
   }
 }
 
+// ---- PReLU: input and slope gradients ----------------------------------------------------------
+
+// The slopes' gradient directly; the input gradient through the gradients of the layers before
+// (conv0, and the conv or fc in front). 20 channels: a partly filled block of a blocked layout.
+TEST(Gradients, PReluAfterConvolutionAndInnerProduct) {
+  BatchLoss conv(network_around({conv_layer(20, 3, 1, 1), prelu_layer()}), kBatch, 0.f, 23);
+  ASSERT_EQ(conv.net().layer(2).params().at(0)->group, ParamGroup::Slope);
+  expect_gradients_match(conv, 7);  // conv0 2, conv 2, slope, fc 2
+  BatchLoss fc(network_around({fc_layer(12), prelu_layer(0.f)}), kBatch, 0.f, 24);
+  expect_gradients_match(fc, 7);  // conv0 2, fc 2, slope, fc 2
+}
+
+// After a flatten every element of the spatial memory has its own slope.
+TEST(Gradients, PReluAfterFlatten) {
+  BatchLoss f(network_around({flatten_layer(), prelu_layer()}), kBatch, 0.f, 25);
+  ASSERT_EQ(f.net().layer(2).params().at(0)->dims, (dnnl::memory::dims{6 * 8 * 8}));
+  expect_gradients_match(f, 5);  // conv0 2, slope, fc 2
+}
+
+// As the first layer it computes no input gradient (oneDNN writes it to scratch), only the slopes'.
+TEST(Gradients, PReluOnTheImages) {
+  BatchLoss f(make_model(kInput, {prelu_layer(), conv_layer(6, 3, 1, 1), fc_layer(kClasses)}), kBatch, 0.f, 26);
+  expect_gradients_match(f, 5);  // slope, conv 2, fc 2
+}
+
 // ---- Normalisation, dropout, flatten -----------------------------------------------------------
 
 TEST(Gradients, LocalResponseNormalization) {

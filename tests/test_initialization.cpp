@@ -80,6 +80,16 @@ TEST(Initialization, HeNormalBeforeReluLikeActivations) {
   expect_normal(leaky.moments("fc1.weight"), std::sqrt(2 / 1.25 / kFcFanIn), kFcWeights);
 }
 
+// PReLU (He et al. 2015): the gain of a Leaky ReLU with the initial slope, and every slope starts
+// at "init_slope".
+TEST(Initialization, PReluSlopesStartAtInitSlopeAndSetTheGain) {
+  Initialised prelu(R"({"type": "prelu", "init_slope": 0.5})");
+  expect_normal(prelu.moments("conv1.weight"), std::sqrt(2 / 1.25 / kConvFanIn), kConvWeights);
+  expect_normal(prelu.moments("fc1.weight"), std::sqrt(2 / 1.25 / kFcFanIn), kFcWeights);
+  EXPECT_EQ(prelu.values("prelu1.slope"), std::vector<float>(64, 0.5f));
+  EXPECT_EQ(prelu.values("prelu2.slope"), std::vector<float>(256, 0.5f));
+}
+
 TEST(Initialization, XavierUniformBeforeTanhAndForTheLogits) {
   Initialised tanh(R"({"type": "tanh"})");
   const double limit = std::sqrt(6 / (kFcFanIn + kFcFanOut));

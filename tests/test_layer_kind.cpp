@@ -12,7 +12,8 @@ namespace {
 
 constexpr LayerKind kAllKinds[] = {LayerKind::Conv,       LayerKind::MaxPool, LayerKind::AvgPool,
                                    LayerKind::FullyConnected, LayerKind::Activation, LayerKind::LRN,
-                                   LayerKind::BatchNorm,  LayerKind::Dropout, LayerKind::Flatten};
+                                   LayerKind::BatchNorm,  LayerKind::Dropout, LayerKind::Flatten,
+                                   LayerKind::PReLU};
 
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> items;
@@ -35,7 +36,7 @@ TEST(LayerKind, EveryKindIsRegisteredCompletely) {
 
 TEST(LayerKind, EveryModelFileTypeReadsBackAsItsKind) {
   const std::vector<std::string> types = split(valid_types());
-  EXPECT_EQ(types.size(), 13u);  // 8 kinds spelled by name, 5 activation functions
+  EXPECT_EQ(types.size(), 14u);  // 9 kinds spelled by name, 5 activation functions
   for (const std::string& type : types) {
     const std::optional<LayerSpec> layer = layer_of_type(type);
     ASSERT_TRUE(layer) << type;
@@ -43,6 +44,19 @@ TEST(LayerKind, EveryModelFileTypeReadsBackAsItsKind) {
   }
   EXPECT_FALSE(layer_of_type("convolution"));
   EXPECT_FALSE(layer_of_type("activation"));  // activations are spelled by their function
+}
+
+// What the initialiser of the layer before sees: the activation's own function; for prelu, Leaky
+// ReLU with the initial slope (He et al. 2015's gain); nothing for kinds that apply no function.
+TEST(LayerKind, AppliesIsTheFunctionForTheInitialiser) {
+  LayerSpec prelu = *layer_of_type("prelu");
+  prelu.prelu_init = 0.5f;
+  const Activation a = layer_kind(LayerKind::PReLU).applies(prelu);
+  EXPECT_EQ(a.fn, ActivationFn::LeakyReLU);
+  EXPECT_EQ(a.alpha, 0.5f);
+  EXPECT_EQ(layer_kind(LayerKind::Activation).applies(*layer_of_type("elu")).fn, ActivationFn::ELU);
+  for (LayerKind kind : {LayerKind::Conv, LayerKind::BatchNorm, LayerKind::Flatten})
+    EXPECT_EQ(layer_kind(kind).applies, nullptr) << to_string(kind);
 }
 
 }  // namespace

@@ -72,6 +72,7 @@ void expect_same_spec(const ModelSpec& a, const ModelSpec& b) {
     EXPECT_EQ(x.bn_eps, y.bn_eps);
     EXPECT_EQ(x.bn_momentum, y.bn_momentum);
     EXPECT_EQ(x.bn_scale, y.bn_scale);
+    EXPECT_EQ(x.prelu_init, y.prelu_init);
     EXPECT_EQ(x.init, y.init);
     EXPECT_EQ(x.frozen, y.frozen);
     EXPECT_EQ(x.output_scale, y.output_scale);
@@ -89,11 +90,13 @@ const char* kEveryLayerType = R"(
   {"type": "lrn", "size": 3, "alpha": 0.001, "beta": 0.5, "k": 1.5},
   {"type": "avgpool", "kernel": 2, "stride": 1},
   {"type": "batchnorm", "eps": 0.001},
+  {"type": "prelu", "init_slope": 0.1},
   {"type": "conv", "filters": 4, "kernel": 1, "init_std": 0.0001, "init": "dirac", "frozen": true},
   {"type": "batchnorm", "scale": false, "momentum": 0.4, "eps": 1e-12},
   {"type": "elu", "alpha": 0.5},
   {"type": "maxpool", "kernel": 2, "pad": 1},
   {"type": "flatten", "name": "flat"},
+  {"type": "prelu", "name": "flat.prelu", "init_slope": 0},
   {"type": "fc", "units": 12, "bias": false, "init_std": 0.01, "scale": 0.5},
   {"type": "tanh", "name": "squash"},
   {"type": "dropout", "p": 0.25},
@@ -103,7 +106,7 @@ const char* kEveryLayerType = R"(
 )";
 
 TEST(ModelSpec, EveryShippedModelParses) {
-  for (const char* name : {"tiny", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"}) {
+  for (const char* name : {"tiny", "tiny-prelu", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"}) {
     SCOPED_TRACE(name);
     const ModelSpec spec = load_model(name, kModelsDir);
     EXPECT_EQ(spec.name, name);
@@ -223,7 +226,7 @@ TEST(ModelSpec, DefaultsApplyWhenFieldsAreOmitted) {
   const ModelSpec spec = parse_model(model_text(R"(
     {"type": "conv", "filters": 4, "kernel": 3}, {"type": "leaky-relu"}, {"type": "lrn"}, {"type": "batchnorm"},
     {"type": "maxpool", "kernel": 2}, {"type": "dropout"}, {"type": "fc", "units": 8}, {"type": "elu"},
-    {"type": "fc", "units": 10})"),
+    {"type": "fc", "units": 10}, {"type": "prelu"}, {"type": "fc", "units": 10})"),
                                      "defaults.json");
   const LayerSpec& conv = spec.layers[0];
   EXPECT_EQ(conv.stride, 1);
@@ -245,6 +248,8 @@ TEST(ModelSpec, DefaultsApplyWhenFieldsAreOmitted) {
   EXPECT_EQ(spec.layers[7].name, "fc1.act");
   EXPECT_EQ(spec.layers[7].act.fn, ActivationFn::ELU);
   EXPECT_FLOAT_EQ(spec.layers[7].act.alpha, 1.f);
+  EXPECT_EQ(spec.layers[9].name, "prelu1");
+  EXPECT_FLOAT_EQ(spec.layers[9].prelu_init, 0.25f);  // He et al. 2015's initial slope
 }
 
 TEST(ModelSpec, FcFlattensSpatialInputImplicitly) {
@@ -267,13 +272,23 @@ TEST(ModelSpec, EveryLayerTypeParsesWithItsShapes) {
   EXPECT_EQ(layer_named(spec, "bn1").param_count, 12);
   EXPECT_EQ(layer_named(spec, "pool2").out, (Shape{4, 2, 2}));
   EXPECT_EQ(layer_named(spec, "flat").out, (Shape{16, 1, 1}));
+  // prelu: the shape rule keeps the shape; one slope per channel, per unit after a flatten.
+  EXPECT_EQ(layer_named(spec, "prelu1").kind, LayerKind::PReLU);
+  EXPECT_EQ(layer_named(spec, "prelu1").in, (Shape{6, 3, 3}));
+  EXPECT_EQ(layer_named(spec, "prelu1").out, (Shape{6, 3, 3}));
+  EXPECT_EQ(layer_named(spec, "prelu1").param_count, 6);
+  EXPECT_EQ(layer_named(spec, "prelu1").macs, 0);
+  EXPECT_FLOAT_EQ(layer_named(spec, "prelu1").prelu_init, 0.1f);
+  EXPECT_EQ(layer_named(spec, "flat.prelu").out, (Shape{16, 1, 1}));
+  EXPECT_EQ(layer_named(spec, "flat.prelu").param_count, 16);
+  EXPECT_EQ(layer_named(spec, "flat.prelu").prelu_init, 0.f);
   EXPECT_EQ(layer_named(spec, "squash").unit_layer, "fc1");
   EXPECT_EQ(layer_named(spec, "fc2.act").act.fn, ActivationFn::Sigmoid);
 }
 
 TEST(ModelSpec, ToJsonRoundTrips) {
   std::vector<ModelSpec> specs = {parse_model(model_text(kEveryLayerType), "all.json")};
-  for (const char* name : {"tiny", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"})
+  for (const char* name : {"tiny", "tiny-prelu", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"})
     specs.push_back(load_model(name, kModelsDir));
   for (const ModelSpec& spec : specs) {
     SCOPED_TRACE(spec.name);
@@ -288,6 +303,7 @@ TEST(ModelSpec, ToJsonRoundTrips) {
   EXPECT_THAT(tiny, HasSubstr(R"("groups":1)"));
   EXPECT_THAT(tiny, HasSubstr(R"("stride":2)"));
   EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("slope":0.2)"));
+  EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("type":"prelu","name":"prelu1","init_slope":0.1)"));
   EXPECT_THAT(to_json(specs[0]), HasSubstr(R"("init_std":0.0001)"));
   EXPECT_THAT(tiny, Not(HasSubstr("init_std")));  // only a layer that sets it carries it
 }
@@ -342,6 +358,12 @@ TEST(ModelSpec, NewFieldsRejectBadValues) {
   EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10, "scale": -1})")),
               HasSubstr("layer 1 (\"fc1\"): field \"scale\": must be a positive number"));
   EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10, "frozen": true})")), HasSubstr("field \"frozen\""));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 4}, {"type": "prelu", "init_slope": -0.25}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 2 (\"prelu1\"): field \"init_slope\": must be a number >= 0 (got -0.25)"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 4}, {"type": "prelu", "init_slope": "0.25"}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 2 (\"prelu1\"): field \"init_slope\""));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 4}, {"type": "prelu", "slope": 0.25}, {"type": "fc", "units": 10})")),
+              HasSubstr("field \"slope\""));
   EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10})", R"("recipe": [1], )")),
               HasSubstr("field \"recipe\": must be an object"));
   EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 10})", R"("recipe": {"lr": [1]}, )")),

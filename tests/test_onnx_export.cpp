@@ -161,7 +161,7 @@ TEST(OnnxExport, OpenCvDnnMatchesRelunet) {
 
 // relunet -> ONNX -> relunet gives back the same model, parameters and normalisation.
 TEST(OnnxExport, ImportGivesBackTheCheckpoint) {
-  for (const std::string model : {"alexnet-cifar-bn", "alexnet-fig1", "tiny"}) {
+  for (const std::string model : {"alexnet-cifar-bn", "alexnet-fig1", "tiny", "tiny-prelu"}) {
     const ModelSpec spec = load_model(model, (kSource / "models").string());
     Context ctx;
     Network net(spec, 1, false, 0, ctx);

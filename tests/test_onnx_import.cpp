@@ -71,10 +71,10 @@ TEST(OnnxImport, PyTorchAlexNetStyleGivesPyTorchsLogits) {
 }
 
 // A small exported relunet model, which each refusal case edits (make_model names its layers
-// layer0 to layer3: conv, ReLU, max pooling, fc).
-onnx::ModelProto small_model() {
-  ModelSpec spec = make_model({3, 8, 8}, {conv_layer(4, 3, 1, 1), activation_layer(ActivationFn::ReLU),
-                                          pool_layer(LayerKind::MaxPool, 2, 2, 0), fc_layer(3)});
+// layer0 to layer3: conv, ReLU (or `rectifier`), max pooling, fc).
+onnx::ModelProto small_model(const LayerSpec& rectifier = activation_layer(ActivationFn::ReLU)) {
+  ModelSpec spec =
+      make_model({3, 8, 8}, {conv_layer(4, 3, 1, 1), rectifier, pool_layer(LayerKind::MaxPool, 2, 2, 0), fc_layer(3)});
   Context ctx;
   Network net(spec, 1, false, 0, ctx);
   randomize_params(net, 1);
@@ -106,7 +106,7 @@ onnx::NodeProto& node_of(onnx::ModelProto& m, const std::string& op) {
 // importer reads, in the forms other exporters write them.
 TEST(OnnxImport, EveryOperatorImports) {
   const std::map<std::string, std::string> expected_layers = {
-      {"gemm.onnx", "conv batchnorm activation maxpool lrn avgpool flatten fc"},
+      {"gemm.onnx", "conv batchnorm activation maxpool prelu lrn avgpool flatten fc"},
       {"matmul.onnx", "conv activation flatten fc activation fc activation fc activation fc"}};
   for (const auto& [file, layers] : expected_layers) {
     const fs::path path = fs::path(RELUNET_SOURCE_DIR) / "tests/fuzz/corpus/fuzz_onnx_import" / file;
@@ -171,6 +171,46 @@ TEST(OnnxImport, WeightOfAnotherShapeIsRefused) {
   EXPECT_NE(
       refusal(m).find("initializer 'layer3.weight': holds 191 values (typed data), its dimensions say 192"),
       std::string::npos)
+      << refusal(m);
+}
+
+onnx::TensorProto& initializer_of(onnx::ModelProto& m, const std::string& name) {
+  for (onnx::TensorProto& t : *m.mutable_graph()->mutable_initializer())
+    if (t.name() == name) return t;
+  throw std::logic_error("no initializer " + name);
+}
+
+// PRelu's slope broadcasts from the right: C x 1 x 1 is per channel (relunet's own export), one
+// value is every channel's (PyTorch's nn.PReLU()), and a slope of C on an image would be one per
+// column, which relunet has no layer for.
+TEST(OnnxImport, PReluSlopePerChannelOrSingle) {
+  onnx::ModelProto m = small_model(prelu_layer());  // its slope: initializer "layer1.slope"
+  EXPECT_EQ(std::vector<int64_t>(initializer_of(m, "layer1.slope").dims().begin(),
+                                 initializer_of(m, "layer1.slope").dims().end()),
+            (std::vector<int64_t>{4, 1, 1}));
+  EXPECT_EQ(refusal(m), "(accepted)");
+
+  onnx::TensorProto& slope = initializer_of(m, "layer1.slope");
+  slope.clear_dims();
+  slope.add_dims(1);
+  slope.clear_float_data();
+  slope.add_float_data(0.3f);
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  const Checkpoint single = import_onnx(bytes, "m.onnx", {});
+  const auto imported = std::find_if(single.params.begin(), single.params.end(),
+                                     [](const NamedTensor& t) { return t.name == "prelu1.slope"; });
+  ASSERT_NE(imported, single.params.end());
+  EXPECT_EQ(imported->dims, (std::vector<int64_t>{4}));
+  EXPECT_EQ(imported->data, std::vector<float>(4, 0.3f));
+
+  slope.clear_dims();
+  slope.add_dims(4);
+  slope.clear_float_data();
+  for (int c = 0; c < 4; ++c) slope.add_float_data(0.1f * c);
+  EXPECT_NE(refusal(m).find("node 'layer1' (PRelu): only one slope per channel (C x 1 x 1) or a single slope is "
+                            "supported"),
+            std::string::npos)
       << refusal(m);
 }
 

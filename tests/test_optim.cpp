@@ -42,9 +42,10 @@ void expect_two_steps(SgdOptions opts, ParamGroup group) {
   const std::vector<double> g(data_of(one.p.grad), data_of(one.p.grad) + 4);
   Sgd sgd({&one.p}, opts);
   const float lrs[2] = {0.1f, 0.05f};
-  const GroupOptions settings = group == ParamGroup::Weight ? GroupOptions{1.f, opts.weight_decay}
-                                : group == ParamGroup::Bias ? opts.bias
-                                                            : opts.norm;
+  const GroupOptions settings = group == ParamGroup::Weight  ? GroupOptions{1.f, opts.weight_decay}
+                                : group == ParamGroup::Bias  ? opts.bias
+                                : group == ParamGroup::Slope ? GroupOptions{1.f, 0.f}
+                                                             : opts.norm;
   for (float schedule_lr : lrs) {
     sgd.step(schedule_lr);
     const double wd = settings.decay, lr = double(schedule_lr) * settings.lr_scale;
@@ -74,6 +75,24 @@ TEST(Optim, SgdGroupLearningRateScaleAndDecay) {
   expect_two_steps(opts, ParamGroup::Norm);
   expect_two_steps(opts, ParamGroup::Bias);
   expect_two_steps(opts, ParamGroup::Weight);
+}
+
+// PReLU slopes: the schedule's lr and never any decay (He et al. 2015), whatever the groups' options.
+TEST(Optim, SgdSlopesTakeNoDecayInAnyMode) {
+  for (DecayMode mode : {DecayMode::L2, DecayMode::Decoupled}) {
+    SgdOptions opts = sgd_options(0.9f, mode == DecayMode::L2, 0.5f, mode);
+    opts.norm = {64.f, 0.1f};
+    opts.bias = {2.f, 0.1f};
+    expect_two_steps(opts, ParamGroup::Slope);
+    // The same steps as a parameter whose decay is 0: plain momentum SGD.
+    OneParam slope(ParamGroup::Slope), free(ParamGroup::Bias);
+    SgdOptions no_decay = opts;
+    no_decay.bias = {1.f, 0.f};
+    Sgd a({&slope.p}, opts), b({&free.p}, no_decay);
+    a.step(0.1f);
+    b.step(0.1f);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(data_of(slope.p.value)[i], data_of(free.p.value)[i]) << i;
+  }
 }
 
 TEST(Optim, SgdSkipsNonTrainable) {

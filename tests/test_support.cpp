@@ -78,6 +78,13 @@ LayerSpec flatten_layer() {
   return s;
 }
 
+LayerSpec prelu_layer(float init_slope) {
+  LayerSpec s;
+  s.kind = LayerKind::PReLU;
+  s.prelu_init = init_slope;
+  return s;
+}
+
 std::vector<Activation> every_activation() {
   return {{ActivationFn::ReLU, 0.f},
           {ActivationFn::LeakyReLU, 0.1f},
@@ -139,6 +146,9 @@ void randomize_params(Network& net, uint64_t seed) {
         break;
       case Param::Init::Zeros:
         values = uniform_values(n, seed, -0.1f, 0.1f);
+        break;
+      case Param::Init::Constant:
+        values = uniform_values(n, seed, p->constant - 0.3f, p->constant + 0.3f);
         break;
     }
     set_plain_values(p->value, values, net.context());
@@ -257,6 +267,19 @@ double ref_activation(double x, const Activation& act) {
 Tensor ref_activation(const Tensor& x, const Activation& act) {
   Tensor y = x;
   for (double& v : y.data) v = ref_activation(v, act);
+  return y;
+}
+
+Tensor ref_prelu(const Tensor& x, const std::vector<float>& slope) {
+  const bool per_element = static_cast<int64_t>(slope.size()) != x.c;
+  Tensor y = x;
+  for (int64_t n = 0; n < x.n; ++n)
+    for (int64_t c = 0; c < x.c; ++c)
+      for (int64_t i = 0; i < x.h * x.w; ++i) {
+        const size_t at = x.index(n, c, 0, 0) + i;
+        const double a = slope.at(per_element ? size_t(c * x.h * x.w + i) : size_t(c));
+        y.data[at] = x.data[at] > 0 ? x.data[at] : a * x.data[at];
+      }
   return y;
 }
 

@@ -27,6 +27,7 @@ LayerSpec lrn_layer(int64_t size, float alpha, float beta, float k);
 LayerSpec batch_norm_layer();
 LayerSpec dropout_layer(float p);
 LayerSpec flatten_layer();
+LayerSpec prelu_layer(float init_slope = 0.25f);
 
 // Each activation function once, with the parameters the tests use (leaky slope 0.1, ELU 1).
 std::vector<Activation> every_activation();
@@ -40,7 +41,8 @@ ModelSpec make_model(Shape input, std::vector<LayerSpec> layers);
 std::vector<float> uniform_values(size_t count, uint64_t seed, float lo, float hi);
 std::vector<int32_t> random_labels(size_t count, int64_t classes, uint64_t seed);
 // Gives every parameter random values: weights uniform with variance 1/fan_in, biases and shifts
-// in +-0.1, batch-norm scales and running variances in [0.5, 1.5], running means in +-0.1.
+// in +-0.1, batch-norm scales and running variances in [0.5, 1.5], running means in +-0.1, PReLU
+// slopes within 0.3 of their initial value (some negative at the default 0.25).
 void randomize_params(Network& net, uint64_t seed);
 // The plain (row-major, logical) values of a parameter, and writing them back.
 std::vector<float> plain_values(const dnnl::memory& mem, Context& ctx);
@@ -77,6 +79,9 @@ Tensor ref_inner_product(const Tensor& x, const std::vector<float>& weight,
                          const std::vector<float>& bias);
 double ref_activation(double x, const Activation& act);
 Tensor ref_activation(const Tensor& x, const Activation& act);
+// x where x > 0, else the slope times x: one slope per channel (slope.size() == C) or, after a
+// flatten, per element of an image (C*H*W, in C, H, W order).
+Tensor ref_prelu(const Tensor& x, const std::vector<float>& slope);
 Tensor ref_lrn(const Tensor& x, const LayerSpec& spec);
 Tensor ref_batch_norm(const Tensor& x, const std::vector<double>& mean,
                       const std::vector<double>& var, const std::vector<float>& scale,

@@ -62,6 +62,27 @@ class Scale(nn.Module):
         return f"scale={self.scale:g}"
 
 
+class LazyPReLU(nn.modules.lazy.LazyModuleMixin, nn.Module):
+    """relunet's prelu: one slope per channel of its input (per feature of a flat one), starting
+    at init_slope; nn.PReLU needs the channel count up front, which the lazy modules leave open."""
+
+    cls_to_become = None
+
+    def __init__(self, init_slope):
+        super().__init__()
+        self.init_slope = init_slope
+        self.weight = nn.parameter.UninitializedParameter()
+
+    def initialize_parameters(self, x):
+        if self.has_uninitialized_params():
+            with torch.no_grad():
+                self.weight.materialize((x.shape[1],))
+                self.weight.fill_(self.init_slope)
+
+    def forward(self, x):
+        return nn.functional.prelu(x, self.weight)
+
+
 def _batch_norm(f, spatial):  # both: running = (1 - momentum) running + momentum batch (unbiased)
     norm = nn.LazyBatchNorm2d if spatial else nn.LazyBatchNorm1d
     return norm(eps=f["eps"], momentum=f["momentum"])
@@ -96,6 +117,7 @@ TYPES = {
     "tanh": ({}, lambda f, spatial: nn.Tanh()),
     "sigmoid": ({}, lambda f, spatial: nn.Sigmoid()),
     "elu": ({"alpha": 1.0}, lambda f, spatial: nn.ELU(f["alpha"], inplace=True)),
+    "prelu": ({"init_slope": 0.25}, lambda f, spatial: LazyPReLU(f["init_slope"])),
 }
 
 
@@ -176,9 +198,9 @@ def parameter_count(model):
 
 def _activation_after(layers, index):
     """The activation applied to a conv or fc layer's output, as relunet finds it: the first one
-    before the next conv or fc layer."""
+    (or prelu) before the next conv or fc layer."""
     for layer in layers[index + 1:]:
-        if layer.kind in ACTIVATIONS:
+        if layer.kind in ACTIVATIONS or layer.kind == "prelu":
             return layer
         if layer.kind in ("conv", "fc"):
             return None
@@ -192,7 +214,8 @@ def _random_weights(weight, layer, activation):
     if layer.fields["init_std"] > 0:
         nn.init.normal_(weight, 0.0, layer.fields["init_std"])
     elif activation is not None and activation.kind not in ("tanh", "sigmoid"):
-        slope = activation.fields["slope"] if activation.kind == "leaky-relu" else 0.0
+        slope = {"leaky-relu": activation.fields.get("slope"),
+                 "prelu": activation.fields.get("init_slope")}.get(activation.kind) or 0.0
         nn.init.normal_(weight, 0.0, math.sqrt(2.0 / (1.0 + slope * slope) / fan_in))
     else:
         limit = math.sqrt(6.0 / (fan_in + fan_out))
@@ -202,8 +225,8 @@ def _random_weights(weight, layer, activation):
 def initialize(model):
     """Starts every parameter as relunet does (torch's generator draws the random numbers):
     weights as _random_weights says, dirac convs then with their first min(filters, inputs)
-    filters the identity, biases and batch-norm shifts 0, scales 1, running statistics 0 and 1.
-    Patch-whitening weights come from the data: whiten()."""
+    filters the identity, biases and batch-norm shifts 0, scales 1, running statistics 0 and 1,
+    PReLU slopes their init_slope. Patch-whitening weights come from the data: whiten()."""
     layers = model.relunet_layers
     with torch.no_grad():
         for index, layer in enumerate(layers):
@@ -220,6 +243,8 @@ def initialize(model):
                 m.bias.zero_()
                 if m.weight is not None:
                     m.weight.fill_(1.0)
+            elif layer.kind == "prelu":
+                m.weight.fill_(layer.fields["init_slope"])
 
 
 def whitening_layer(model):
@@ -264,9 +289,9 @@ def whiten(model, images, eps=WHITENING_EPS):
 
 def parameter_groups(model):
     """relunet's optimiser groups of the trainable parameters: "weight" (conv and fc weights),
-    "bias" (conv and fc biases) and "norm" (batch-norm scales and shifts). Frozen weights are
-    in none."""
-    groups = {"weight": [], "bias": [], "norm": []}
+    "bias" (conv and fc biases), "norm" (batch-norm scales and shifts) and "slope" (PReLU
+    slopes: the schedule's lr, no decay). Frozen weights are in none."""
+    groups = {"weight": [], "bias": [], "norm": [], "slope": []}
     for layer in model.relunet_layers:
         m = layer.module
         if layer.kind in ("conv", "fc"):
@@ -276,4 +301,6 @@ def parameter_groups(model):
                 groups["bias"].append(m.bias)
         elif layer.kind == "batchnorm":
             groups["norm"] += [p for p in (m.weight, m.bias) if p is not None]
+        elif layer.kind == "prelu":
+            groups["slope"].append(m.weight)
     return groups

@@ -493,7 +493,7 @@ def train(args):
     groups = relunet_model.parameter_groups(model)
     decoupled = o["decay-mode"] == "decoupled"
     settings = {"weight": (1.0, o["weight-decay"]), "bias": (o["bias-lr-scale"], o["bias-decay"]),
-                "norm": (o["norm-lr-scale"], o["norm-decay"])}
+                "norm": (o["norm-lr-scale"], o["norm-decay"]), "slope": (1.0, 0.0)}
     optimizer = torch.optim.SGD(
         [{"params": groups[g], "lr_scale": settings[g][0], "decay": settings[g][1],
           "weight_decay": 0.0 if decoupled else settings[g][1]} for g in groups if groups[g]],

@@ -51,6 +51,7 @@ const LayerKindInfo& activation_kind() {
     k.spellings = activation_names;
     k.start = start;
     k.spelling = [](const LayerSpec& layer) -> std::string { return info(layer.act.fn).name; };
+    k.applies = [](const LayerSpec& layer) { return layer.act; };
     return k;
   }();
   return kind;

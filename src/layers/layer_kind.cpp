@@ -10,6 +10,7 @@
 #include "layers/inner_product.hpp"
 #include "layers/lrn.hpp"
 #include "layers/pool.hpp"
+#include "layers/prelu.hpp"
 
 namespace relunet {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 const std::vector<const LayerKindInfo*>& registry() {
   static const std::vector<const LayerKindInfo*> kinds = {
       &conv_kind(),       &max_pool_kind(), &avg_pool_kind(), &inner_product_kind(), &lrn_kind(),
-      &batch_norm_kind(), &dropout_kind(),  &flatten_kind(),  &activation_kind()};
+      &batch_norm_kind(), &dropout_kind(),  &flatten_kind(),  &activation_kind(),      &prelu_kind()};
   return kinds;
 }
 

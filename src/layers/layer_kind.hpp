@@ -6,7 +6,9 @@
 //
 // A new kind: a value in LayerKind (layer_spec.hpp), its hyper-parameters in LayerSpec, its
 // file (and header) with the functions below and a function returning its LayerKindInfo, and
-// one line in layer_kind.cpp.
+// its entry (and #include) in layer_kind.cpp; prelu.cpp is a small complete example with a
+// parameter. ONNX import is by operator (src/onnx/onnx_import.cpp): a kind that can be read back
+// adds its operator there.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +56,10 @@ struct LayerKindInfo {
   void (*fit)(LayerSpec& layer, bool first_layer);
   // The layer table's "kernel" column ("3x3/1 p1"); null for kinds without a window.
   std::string (*window)(const LayerSpec& layer);
+  // The function the layer applies element-wise, as the initialiser of the conv or fc layer
+  // before it sees it (He's gain for ReLU-like functions, Xavier for tanh and sigmoid); null for
+  // kinds that apply none.
+  Activation (*applies)(const LayerSpec& layer) = nullptr;
   // The oneDNN layer; `seed` drives stochastic layers.
   std::unique_ptr<Layer> (*make)(const LayerSpec& layer, uint64_t seed);
   // Its ONNX nodes (opset 13), for inference.

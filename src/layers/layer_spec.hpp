@@ -10,7 +10,7 @@
 
 namespace relunet {
 
-enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten };
+enum class LayerKind { Conv, MaxPool, AvgPool, FullyConnected, Activation, LRN, BatchNorm, Dropout, Flatten, PReLU };
 
 // How a conv layer's weights start (the model file's "init"): the fan-based random default;
 // "dirac", the random default with the first min(filters, inputs) filters replaced by the
@@ -52,6 +52,7 @@ struct LayerSpec {
   float bn_eps = 1e-5f;
   float bn_momentum = 0.1f;  // running = (1 - m) running + m batch (PyTorch's convention)
   bool bn_scale = true;      // a learnable scale; without it the scale is fixed at 1
+  float prelu_init = 0.25f;  // prelu: every slope's initial value (He et al. 2015's 0.25)
   Shape in, out;         // filled in by infer_shapes()
   int64_t macs = 0;      // multiply-adds per image, forward (filled by infer_shapes)
   int64_t param_count = 0;

@@ -6,16 +6,18 @@
 
 #include "core/memory.hpp"
 #include "core/random.hpp"
+#include "layers/layer_kind.hpp"
 
 namespace relunet {
 namespace {
 
-// The activation applied to layer i's output: the first one before the next weighted layer.
+// The activation applied to layer i's output: the first function a layer applies (its kind's
+// `applies`, layers/layer_kind.hpp) before the next weighted layer.
 std::optional<Activation> activation_after(const ModelSpec& spec, size_t i) {
   for (size_t j = i + 1; j < spec.layers.size(); ++j) {
-    const auto kind = spec.layers[j].kind;
-    if (kind == LayerKind::Activation) return spec.layers[j].act;
-    if (kind == LayerKind::Conv || kind == LayerKind::FullyConnected) break;
+    const LayerSpec& layer = spec.layers[j];
+    if (const auto applies = layer_kind(layer.kind).applies) return applies(layer);
+    if (layer.kind == LayerKind::Conv || layer.kind == LayerKind::FullyConnected) break;
   }
   return std::nullopt;
 }
@@ -59,7 +61,10 @@ void initialize_params(Network& net, uint64_t seed) {
     for (Param* p : net.layer(i).params()) {
       size_t n = 1;
       for (auto d : p->dims) n *= static_cast<size_t>(d);
-      std::vector<float> values(n, p->init == Param::Init::Ones ? 1.f : 0.f);
+      const float fill = p->init == Param::Init::Ones       ? 1.f
+                         : p->init == Param::Init::Constant ? p->constant
+                                                            : 0.f;
+      std::vector<float> values(n, fill);
       const LayerSpec& layer = net.spec().layers[i];
       if (p->init == Param::Init::Weights) {
         fill_weights(*p, layer, activation_after(net.spec(), i), mix64(seed ^ mix64(++param_index)), values);

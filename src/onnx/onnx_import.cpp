@@ -153,6 +153,7 @@ struct PendingLayer {
   Json fields;
   std::string node;  // NodeReader::where() of the node it came from, for errors
   std::vector<std::pair<std::string, std::vector<float>>> params;
+  bool one_for_all = false;  // each parameter is one value for all of the layer's channels
 };
 
 // Per-channel x * scale + shift: the leading Mul/Add/Sub/Div nodes (input normalisation).
@@ -349,6 +350,23 @@ void import_activation(NodeReader& r, Importer& m) {
   if (op == "Elu") m.add(r, {{"type", "elu"}, {"alpha", r.number("alpha", 1.f)}});
 }
 
+// PRelu: one slope per channel, which ONNX broadcasts from the right (C x 1 x 1 against
+// N x C x H x W, C against N x C), or one slope for every channel (PyTorch's default nn.PReLU()).
+void import_prelu(NodeReader& r, Importer& m) {
+  const Constant& slope = *m.constant(r, 1, "slope");
+  if (slope.values.empty() || slope.dims.size() > size_t(m.rank)) r.fail("the slope must be a float tensor");
+  std::vector<int64_t> dims = slope.dims, per_channel(size_t(m.rank), 1);
+  dims.insert(dims.begin(), size_t(m.rank) - dims.size(), 1);
+  per_channel[1] = int64_t(slope.values.size());
+  const bool one = slope.values.size() == 1;
+  if (!one && dims != per_channel)
+    r.fail(m.rank == 2 ? "only one slope per unit (C) or a single slope is supported"
+                       : "only one slope per channel (C x 1 x 1) or a single slope is supported");
+  PendingLayer& layer = m.add(r, {{"type", "prelu"}});
+  layer.params.push_back({".slope", slope.values});
+  layer.one_for_all = one;
+}
+
 void import_flatten(NodeReader& r, Importer& m) {
   r.require("axis", 1, "relunet flattens each image, axis 1");
   if (m.rank == 2) return;  // already flat
@@ -397,6 +415,7 @@ const std::map<std::string, OpImporter> kOps = {
     {"Tanh", import_activation},
     {"Sigmoid", import_activation},
     {"Elu", import_activation},
+    {"PRelu", import_prelu},
     {"Flatten", import_flatten},
     {"Reshape", import_reshape},
     {"Dropout", import_identity},
@@ -534,7 +553,8 @@ std::vector<NamedTensor> named_params(const ModelSpec& spec, const std::vector<P
       NamedTensor t{layer.name + suffix, param_dims(layer, suffix, memory), values};
       int64_t count = 1;
       for (int64_t d : t.dims) count *= d;
-      if (count != static_cast<int64_t>(values.size()))
+      if (layers[i].one_for_all) t.data.assign(size_t(count), values.at(0));
+      if (count != static_cast<int64_t>(t.data.size()))
         throw std::runtime_error(layers[i].node + ": the " + suffix.substr(1) + " has " +
                                  std::to_string(values.size()) + " values; for its input, relunet's layer '" +
                                  layer.name + "' needs " + std::to_string(count));

@@ -11,16 +11,18 @@
 namespace relunet {
 
 // Which optimiser settings a parameter takes (SgdOptions): conv and fc weights, conv and fc
-// biases, batch-norm scales and shifts.
-enum class ParamGroup { Weight, Bias, Norm };
+// biases, batch-norm scales and shifts, PReLU slopes (never decayed: decay would pull them to 0,
+// towards a plain ReLU, as He et al. 2015 note).
+enum class ParamGroup { Weight, Bias, Norm, Slope };
 
 // A learnable (or persistent) tensor, stored in the layout its primitive prefers.
 struct Param {
-  enum class Init { Weights, Zeros, Ones };
+  enum class Init { Weights, Zeros, Ones, Constant };
   std::string name;           // "conv1.weight"
   dnnl::memory::dims dims;    // logical dims: OIHW (GOIHW with groups), OI, or C
   dnnl::memory value, grad;   // same layout; grad is empty for non-trainable tensors
   Init init = Init::Zeros;
+  float constant = 0.f;             // Init::Constant's value
   int64_t fan_in = 0, fan_out = 0;  // for weight initialisation
   ParamGroup group = ParamGroup::Weight;
   bool trainable() const { return static_cast<bool>(grad); }

@@ -18,6 +18,7 @@ Sgd::Sgd(std::vector<Param*> params, SgdOptions opts) : opts_(opts) {
       case ParamGroup::Weight: groups_.push_back({1.f, opts_.weight_decay}); break;
       case ParamGroup::Bias: groups_.push_back(opts_.bias); break;
       case ParamGroup::Norm: groups_.push_back(opts_.norm); break;
+      case ParamGroup::Slope: groups_.push_back({1.f, 0.f}); break;  // the schedule's lr, no decay
     }
   }
 }

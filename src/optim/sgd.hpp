@@ -6,7 +6,8 @@
 //   w -= lr * wd * w           (decoupled mode, instead of the first line; AdamW-style)
 // Each parameter group (param.hpp's ParamGroup) has its own learning-rate multiplier (lr above is
 // the schedule's lr times it) and decay wd: by default weight decay applies to weights only,
-// never to biases or batch-norm parameters. airbench's 64x lr on batch-norm shifts "with the same
+// never to biases or batch-norm parameters; PReLU slopes take the schedule's lr and no decay,
+// whatever the options. airbench's 64x lr on batch-norm shifts "with the same
 // absolute decay" is norm {lr_scale 64, decay weight_decay / 64} in L2 mode.
 // Works element-wise on the parameters' own (possibly blocked) layouts: no reorders.
 #pragma once

@@ -25,20 +25,23 @@ def model(name, nodes, initializers):
     (OUT / f"{name}.onnx").write_bytes(m.SerializeToString())
 
 
-# Normalisation, Conv, BatchNormalization, Relu, MaxPool, LRN, AveragePool, Flatten, Gemm, Softmax.
+# Normalisation, Conv, BatchNormalization, Relu, MaxPool, PRelu, LRN, AveragePool, Flatten, Gemm,
+# Softmax.
 model("gemm", [
     helper.make_node("Mul", ["x", "scale"], ["a"]), helper.make_node("Sub", ["a", "mean"], ["b"]),
     helper.make_node("Conv", ["b", "w", "wb"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
     helper.make_node("BatchNormalization", ["c", "s", "t", "m", "v"], ["d"], epsilon=1e-3),
     helper.make_node("Relu", ["d"], ["e"]),
-    helper.make_node("MaxPool", ["e"], ["f"], kernel_shape=[2, 2], strides=[1, 1]),
+    helper.make_node("MaxPool", ["e"], ["f0"], kernel_shape=[2, 2], strides=[1, 1]),
+    helper.make_node("PRelu", ["f0", "slope"], ["f"]),
     helper.make_node("LRN", ["f"], ["g"], size=3, alpha=1e-3, beta=0.75, bias=2.0),
     helper.make_node("AveragePool", ["g"], ["h"], kernel_shape=[2, 2], pads=[1, 1, 1, 1]),
     helper.make_node("Flatten", ["h"], ["i"]),
     helper.make_node("Gemm", ["i", "fw", "fb"], ["j"], transB=1),
     helper.make_node("Softmax", ["j"], ["y"], axis=1)],
     [const("scale", 1, 3, 1, 1), const("mean", 3, 1, 1), const("w", 2, 3, 3, 3), const("wb", 2),
-     const("s", 2), const("t", 2), const("m", 2), const("v", 2), const("fw", 2, 32), const("fb", 2)])
+     const("s", 2), const("t", 2), const("m", 2), const("v", 2), const("fw", 2, 32), const("fb", 2),
+     numpy_helper.from_array(np.array([0.25, -0.1], dtype=np.float32).reshape(2, 1, 1), "slope")])
 
 # Grouped Conv without bias, LeakyRelu, Reshape, Dropout, MatMul + Add, Tanh, Sigmoid, Elu.
 shape = numpy_helper.from_array(np.array([0, -1], dtype=np.int64), "shape")

@@ -6,7 +6,8 @@ graph's input) and logits.f32 (N x 10), float32 little-endian. Exits 77 without 
 
 The network uses every kind of node the importer reads from PyTorch: Conv (grouped, with and
 without bias), BatchNormalization (2-D and 1-D), MaxPool and AveragePool with padding, Relu,
-LeakyRelu, Elu, Tanh, Sigmoid, Flatten, Dropout, Gemm, and MatMul + Add."""
+LeakyRelu, PRelu (a slope per channel, C x 1 x 1, and PyTorch's default single slope), Elu, Tanh,
+Sigmoid, Flatten, Dropout, Gemm, and MatMul + Add."""
 import pathlib
 import sys
 
@@ -35,11 +36,11 @@ def network():
         nn.Conv2d(3, 24, 5, padding=2), nn.BatchNorm2d(24), nn.ReLU(),
         nn.MaxPool2d(3, stride=2, padding=1),
         nn.Conv2d(24, 48, 3, padding=1, groups=2), nn.LeakyReLU(0.1),
-        nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+        nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False), nn.PReLU(48),
         nn.Conv2d(48, 64, 3, padding=1, bias=False), nn.ELU(0.7), nn.MaxPool2d(2),
         nn.Flatten(), nn.Dropout(0.5),
         nn.Linear(64 * 4 * 4, 128), nn.Tanh(), nn.Dropout(0.5),
-        nn.Linear(128, 64, bias=False), nn.BatchNorm1d(64), nn.Sigmoid(),
+        nn.Linear(128, 64, bias=False), nn.BatchNorm1d(64), nn.PReLU(), nn.Sigmoid(),
         MatMulLinear(64, 10))
     with torch.no_grad():  # running statistics that are not the identity
         for module in net.modules():
@@ -48,6 +49,8 @@ def network():
                 module.running_var.uniform_(0.5, 1.5)
                 module.weight.uniform_(0.5, 1.5)
                 module.bias.uniform_(-0.2, 0.2)
+            if isinstance(module, nn.PReLU):  # negative slopes too
+                module.weight.uniform_(-0.3, 0.6)
     return net.eval()
 
 

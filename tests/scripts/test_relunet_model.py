@@ -93,9 +93,28 @@ class Translation(unittest.TestCase):
         count = {g: sum(p.numel() for p in ps) for g, ps in groups.items()}
         # weights: dirac convs and fc (the frozen whitening conv is in no group)
         self.assertEqual(count, {"weight": 32 * 24 * 9 + 16 * 32 * 9 + 10 * 16,
-                                 "bias": 24, "norm": 32 + 2 * 16})
+                                 "bias": 24, "norm": 32 + 2 * 16, "slope": 0})
         self.assertEqual(relunet_model.parameter_count(self.model),
                          sum(count.values()) + 24 * 3 * 4)
+
+    def test_prelu_slopes_gain_and_group(self):
+        # models/tiny-prelu.json: a slope per channel (per unit after fc), starting at init_slope,
+        # He's gain for it on the layer before, and the slope group (no decay).
+        model, _, _ = relunet_model.load(os.path.join(ROOT, "models", "tiny-prelu.json"))
+        torch.manual_seed(4)
+        relunet_model.initialize(model)
+        layers = model.relunet_layers
+        slopes = [layer.module.weight for layer in layers if layer.kind == "prelu"]
+        self.assertEqual([tuple(w.shape) for w in slopes], [(8,), (16,), (32,)])
+        self.assertTrue(torch.all(slopes[0] == 0.25) and torch.all(slopes[2] == 0.1))
+        self.assertEqual(relunet_model.parameter_groups(model)["slope"], slopes)
+        conv2 = layers[3].module.weight  # 16 x 8 x 3 x 3: He 0.162 (Xavier would be 0.096)
+        he = math.sqrt(2 / (1 + 0.25 ** 2) / 72)
+        self.assertAlmostEqual(conv2.std().item(), he, delta=0.1 * he)
+        x = torch.randn(2, 3, 32, 32)
+        features = model[:2](x)  # conv1, prelu1
+        conv1 = model[0](x)
+        self.assertTrue(torch.allclose(features, torch.where(conv1 > 0, conv1, 0.25 * conv1)))
 
     def test_test_time_augmentation_views(self):
         train_fast.torch_ref = torch
