@@ -506,7 +506,7 @@ TEST(Checkpoint, PReluNetworkRoundTripsThroughAFile) {
   std::vector<std::vector<float>> logits;
   for (Network* n : {&net, loaded.net.get()}) {
     std::copy(images.begin(), images.end(), n->input());
-    n->forward(Pass{false, 0});
+    n->forward(Pass::inference());
     logits.push_back(test::plain_values(n->logits(), ctx));
   }
   ASSERT_EQ(logits[1].size(), logits[0].size());

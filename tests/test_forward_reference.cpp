@@ -201,7 +201,7 @@ TEST(ForwardReference, PReluPerChannelPerUnitAndAfterFlatten) {
       Fixture f(spec, 2, training, 15);
       const std::vector<float> slope = f.param(at, 0);
       ASSERT_EQ(int64_t(slope.size()), spec.layers[at].in.c);
-      const Trace t = run_traced(f, Pass{training, 1});
+      const Trace t = run_traced(f, training ? Pass::training_step(1) : Pass::inference());
       EXPECT_TRUE(all_near(t.outputs[at], ref_prelu(t.inputs[at], slope), kRtol));
       // The input is left as it was: prelu is not computed in place.
       EXPECT_TRUE(all_near(Tensor::of(f.net.output_of(at - 1), f.ctx), t.inputs[at], 0.0));
