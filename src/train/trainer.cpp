@@ -129,6 +129,7 @@ Trainer::Trainer(const TrainRun& run)
       stop_(interrupt_),
       slowdown_(test_slowdown()),
       check_replicas_(test_check_replicas()) {
+  step_.set_shard(comm_.rank(), comm_.size());
   log_setup();
   if (state_.total_steps <= 0) state_.total_steps = state_.epochs_total * steps_per_epoch_;
   if (state_.total_steps > state_.epochs_total * steps_per_epoch_)

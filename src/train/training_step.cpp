@@ -3,7 +3,7 @@
 namespace relunet {
 
 LossResult TrainingStep::forward(const int32_t* labels, int64_t count, uint64_t step) {
-  net_.forward(Pass::training_step(step));
+  net_.forward(Pass::training_step(step).of_shard(shard_, shards_));
   return loss_.forward(net_.context().stream, labels, count);
 }
 

@@ -34,6 +34,13 @@ class TrainingStep {
   // the ranks, and the end of the gradient-flow statistics' step.
   void update(float lr);
 
+  // A data-parallel rank's step: its batch rows are positions `index` + `count` * n of the global
+  // batch, so dropout draws the masks one process would draw for those images.
+  void set_shard(int index, int count) {
+    shard_ = index;
+    shards_ = count;
+  }
+
   LossResult run(const int32_t* labels, int64_t count, uint64_t step, float lr) {
     const LossResult r = forward(labels, count, step);
     backward();
@@ -48,6 +55,7 @@ class TrainingStep {
   GradientFlow& gradient_flow_;
   BucketedMean* gradients_;
   BucketedMean* batch_statistics_;
+  int shard_ = 0, shards_ = 1;
 };
 
 }  // namespace relunet

@@ -64,6 +64,11 @@ class DataParallel : public ::testing::Test {
     // last validation batch that leaves ranks 2 and 3 of 4 without images.
     write_generated_cifar(root_ / "small", 8, 4);
     write_generated_cifar(root_ / "larger", 150, 4);  // 92 steps per epoch, to interrupt one
+    // tiny with dropout: its masks must not depend on the number of ranks either.
+    std::ofstream(root_ / "tiny-dropout.json") << R"({"name": "tiny-dropout", "input": {"channels": 3, "height": 32, "width": 32},
+      "classes": 10, "layers": [{"type": "conv", "filters": 8, "kernel": 3, "pad": 1}, {"type": "relu"},
+      {"type": "maxpool", "kernel": 4}, {"type": "fc", "units": 32}, {"type": "relu"},
+      {"type": "dropout", "p": 0.5}, {"type": "fc", "units": 10}]})";
   }
   static void TearDownTestSuite() {
     std::error_code ignored;
@@ -100,8 +105,8 @@ class DataParallel : public ::testing::Test {
   }
 
   static std::vector<std::string> train_args(const std::string& data, const fs::path& out,
-                                             int epochs) {
-    return {"train", "--model", "tiny", "--data", (root_ / data).string(), "--val-size", "10",
+                                             int epochs, const std::string& model = "tiny") {
+    return {"train", "--model", model, "--data", (root_ / data).string(), "--val-size", "10",
             "--batch", "8", "--epochs", std::to_string(epochs), "--lr", "0.02", "--seed", "3",
             "--out", out.string()};
   }
@@ -123,11 +128,14 @@ fs::path DataParallel::root_;
   return ::testing::AssertionSuccess();
 }
 
-TEST_F(DataParallel, OneTwoAndFourRanksTrainTheSameModel) {
+// One process, 2 and 4 ranks: the same metrics and weights, for `model`.
+void expect_ranks_train_the_same(const std::string& model, const fs::path& root,
+                                 const std::function<Output(int, const fs::path&)>& train) {
+  SCOPED_TRACE(model);
   std::vector<fs::path> runs;
   for (int ranks : {1, 2, 4}) {
-    runs.push_back(root_ / ("same" + std::to_string(ranks)));
-    const Output o = run(ranks, train_args("small", runs.back(), 3));
+    runs.push_back(root / (fs::path(model).stem().string() + "-same" + std::to_string(ranks)));
+    const Output o = train(ranks, runs.back());
     ASSERT_EQ(o.exit_code, 0) << o.err;
     // Bitwise-identical parameters on every rank after every step (the trainer's test hook).
     if (ranks > 1) {
@@ -162,6 +170,13 @@ TEST_F(DataParallel, OneTwoAndFourRanksTrainTheSameModel) {
     for (size_t t = 0; t < c.params.size(); ++t)
       EXPECT_TRUE(near(c.params[t].data, reference.params[t].data, 1e-5)) << c.params[t].name;
   }
+}
+
+TEST_F(DataParallel, OneTwoAndFourRanksTrainTheSameModel) {
+  for (const std::string& model : {std::string("tiny"), (root_ / "tiny-dropout.json").string()})
+    expect_ranks_train_the_same(model, root_, [&](int ranks, const fs::path& out) {
+      return run(ranks, train_args("small", out, 3, model));
+    });
 }
 
 // Two ways to stop an MPI run. Ctrl-C (or SIGTERM) to mpirun: Open MPI 4 sends the ranks SIGCONT,
