@@ -1,6 +1,7 @@
 // activation.cpp — everything about the activation kind: its model-file spellings (one per
-// function, core/activation_fn.hpp) and parameter field, shape rule, oneDNN descriptors (also those of the post-op fused into the
-// preceding conv or fc), forward, backward and unit statistics, ONNX node.
+// function, core/activation_fn.hpp) and parameter field, shape rule, oneDNN descriptors (also
+// those of the post-op fused into the preceding conv or fc), forward, backward and unit
+// statistics, ONNX node.
 #include "layers/activation.hpp"
 
 #include "io/json_fields.hpp"
@@ -13,29 +14,28 @@ using dnnl::algorithm;
 
 namespace {
 
-const ActivationInfo& info(ActivationFn fn) { return activation_info(fn); }
-
 void start(LayerSpec& layer, const std::string& type) {
   const ActivationFn fn = *find_activation(type);
-  layer.act = Activation{fn, info(fn).default_param};
+  layer.act = Activation{fn, activation_info(fn).default_param};
 }
 
 void read_activation(LayerSpec& layer, FieldReader& fields) {
-  if (const char* field = info(layer.act.fn).param_field) layer.act.alpha = fields.number(field, layer.act.alpha);
+  if (const char* field = activation_info(layer.act.fn).param_field)
+    layer.act.alpha = fields.number(field, layer.act.alpha);
 }
 
 void write_activation(const LayerSpec& layer, nlohmann::ordered_json& j) {
-  if (const char* field = info(layer.act.fn).param_field) j[field] = json_number(layer.act.alpha);
+  if (const char* field = activation_info(layer.act.fn).param_field) j[field] = json_number(layer.act.alpha);
 }
 
 // Shapes: y has x's shape.
 void fit_activation(LayerSpec& layer, bool) {
-  if (const char* field = info(layer.act.fn).param_field)
+  if (const char* field = activation_info(layer.act.fn).param_field)
     check_float(layer.act.alpha, valid_activation_param(layer.act.alpha), field, "a number >= 0");
 }
 
 void activation_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
-  const ActivationInfo& f = info(layer.act.fn);
+  const ActivationInfo& f = activation_info(layer.act.fn);
   if (f.param_field)
     g.node(f.onnx_op, layer.name, {}, {{"alpha", layer.act.alpha}});
   else
@@ -50,7 +50,7 @@ const LayerKindInfo& activation_kind() {
                     make_layer_of<ActivationLayer>, activation_to_onnx);
     k.spellings = activation_names;
     k.start = start;
-    k.spelling = [](const LayerSpec& layer) -> std::string { return info(layer.act.fn).name; };
+    k.spelling = [](const LayerSpec& layer) -> std::string { return activation_info(layer.act.fn).name; };
     k.applies = [](const LayerSpec& layer) { return layer.act; };
     return k;
   }();
