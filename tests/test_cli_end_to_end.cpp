@@ -488,6 +488,27 @@ TEST_F(CliEndToEnd, TimeBudgetReplansWhenTheMachineSlowsDownAndEndsAnnealed) {
   EXPECT_GE(wall, 0.9 * budget_seconds) << "the budget is used:\n" << o.err;
 }
 
+// An epoch end that takes far longer than planned leaves no time for another epoch: the run still
+// ends with a validation under the recipe's test-time augmentation, as the epoch that the plan
+// made last (it once ended right after a plain validation: the plan made after it had no steps left).
+TEST_F(CliEndToEnd, TimeBudgetEndsWithTheTtaValidationWhenAnEpochEndRunsLong) {
+  const fs::path run = root_ / "slow-validation";
+  const double budget_seconds = 24;
+  const Output o = relunet({"train", "--model", "tiny", "--data", data_dir(), "--val-size", std::to_string(kValSize),
+                            "--lr", "0.02", "--time-budget", std::to_string(budget_seconds / 60), "--tta", "flip",
+                            "--out", run},
+                           {"RELUNET_TEST_SLOW_VALIDATION=1:" + std::to_string(0.6 * budget_seconds)});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const std::vector<json> metrics = read_metrics(run);
+  ASSERT_FALSE(metrics.empty()) << o.err;
+  const json& last = metrics.back();
+  EXPECT_EQ(last.at("val_tta"), "flip") << o.err;
+  EXPECT_GE(metrics.size(), 2u) << "the plan made before epoch 1's validation had time for more";
+  EXPECT_EQ(metrics[0].at("val_tta"), metrics.size() > 1 ? "none" : "flip");
+  EXPECT_EQ(last.at("step"), last.at("planned_steps")) << "the run ends where its plan does";
+  EXPECT_LE(last.at("elapsed_seconds").get<double>(), 1.03 * budget_seconds) << o.err;
+}
+
 TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {
   const fs::path run = root_ / "diverged";
   const Output o = relunet({"train", "--model", "tiny", "--data", data_dir(), "--epochs", "2",

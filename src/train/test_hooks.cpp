@@ -17,6 +17,11 @@ TestSlowdown test_slowdown() {
     slowdown.epoch = std::strtoll(env, &rest, 10);
     if (*rest == ':') slowdown.min_step_seconds = std::strtod(rest + 1, nullptr);
   }
+  if (const char* env = std::getenv("RELUNET_TEST_SLOW_VALIDATION")) {
+    char* rest = nullptr;
+    slowdown.validation_epoch = std::strtoll(env, &rest, 10);
+    if (*rest == ':') slowdown.validation_seconds = std::strtod(rest + 1, nullptr);
+  }
   return slowdown;
 }
 

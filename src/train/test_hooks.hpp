@@ -9,9 +9,13 @@ namespace relunet {
 // RELUNET_TEST_SLOWDOWN_EPOCH=N[:S]: from epoch N on, every training step waits as long as it
 // computed, and at least S seconds, so the run's speed halves part-way, as on a machine that gets
 // busy (or, with S, a short run lasts long enough for a signal to arrive mid-epoch).
+// RELUNET_TEST_SLOW_VALIDATION=N:S: epoch N's end (its validation) takes S seconds longer, far
+// more than the time budget's plan assumed.
 struct TestSlowdown {
   int64_t epoch = 0;
   double min_step_seconds = 0;
+  int64_t validation_epoch = 0;
+  double validation_seconds = 0;
 };
 TestSlowdown test_slowdown();
 

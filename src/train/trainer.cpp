@@ -345,13 +345,18 @@ void Trainer::slow_down_for_tests(const Epoch& e, Clock::time_point step_start) 
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(slowdown_.min_step_seconds))));
 }
 
+void Trainer::slow_validation_for_tests(const Epoch& e) const {
+  if (slowdown_.validation_epoch == e.number)
+    std::this_thread::sleep_for(std::chrono::duration<double>(slowdown_.validation_seconds));
+}
+
 // ---- The end of an epoch -----------------------------------------------------------------------
 
 // The epoch's training statistics, validation, best-checkpoint policy, record, checkpoints and a
 // new plan.
 Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
-  if (plan_) measure_steps(e);
   const auto end_start = Clock::now();
+  if (plan_) plan_at_epoch_end(e);
   average_.end_epoch();
   auto& part = state_.partial;
   EpochSummary s;
@@ -368,6 +373,7 @@ Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
   s.last = state_.step >= state_.total_steps;
   s.val_tta = s.last ? opts_.tta : TtaMode::None;
   validate(s);
+  slow_validation_for_tests(e);
   const auto& tracked_units = in_->val_idx.empty() ? s.train_units : s.val_units;
   if (opts_.unit_stats) s.unit_changes = state_.unit_history.update(e.number, tracked_units);
   state_.epoch = e.number;
@@ -377,15 +383,20 @@ Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
   save_last();
   if (s.best) save_best();
   log_epoch(e, s);
-  if (plan_ && !s.last) {
-    state_.speed.epoch_end_seconds = seconds_since(end_start);
-    replan();
-    if (state_.epochs_total != e.epochs_planned)
-      spdlog::info("time budget: {:.3g} s per step, {:.3g} s per epoch end -> {} epochs ({} steps) instead of {}",
-                   state_.speed.step_seconds, state_.speed.epoch_end_seconds, state_.epochs_total,
-                   state_.total_steps, e.epochs_planned);
-  }
+  // For the plans of the next epoch; none is made here, as one made after the validation could end
+  // the run at this step without the last epoch's test-time augmentation.
+  if (plan_ && !s.last) state_.speed.epoch_end_seconds = seconds_since(end_start);
   return s;
+}
+
+// The plan that decides whether this epoch is the run's last, from the speed of its steps.
+void Trainer::plan_at_epoch_end(Epoch& e) {
+  measure_steps(e);
+  replan();
+  if (state_.epochs_total != e.epochs_planned)
+    spdlog::info("time budget: {:.3g} s per step, {:.3g} s per epoch end -> {} epochs ({} steps) instead of {}",
+                 state_.speed.step_seconds, state_.speed.epoch_end_seconds, state_.epochs_total,
+                 state_.total_steps, e.epochs_planned);
 }
 
 // With the averaged weights, over every rank's shard of the validation split.

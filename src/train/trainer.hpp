@@ -124,11 +124,13 @@ class Trainer {
   void plan_steps();
   void replan();
   void measure_steps(Epoch& e);
+  void plan_at_epoch_end(Epoch& e);
   // The epoch loop.
   Epoch start_epoch();
   bool train_batches(Epoch& e);  // false: stopped part-way by a signal (saved)
   void train_step(const Batch& batch, Epoch& e);
   void slow_down_for_tests(const Epoch& e, Clock::time_point step_start) const;
+  void slow_validation_for_tests(const Epoch& e) const;
   // The end of an epoch.
   EpochSummary finish_epoch(Epoch& e);
   void validate(EpochSummary& s);
