@@ -188,6 +188,11 @@ Command add_train(CLI::App& app) {
                           "What fills the crop padding: zero | reflect (the mirrored border)"),
           "/crop_fill")
       ->check(parsed_by(parse_crop_fill))->capture_default_str();
+  defines(sub->add_option("--cutout", o.augment.cutout,
+                          "Side in pixels of a random square of each training image set to the mean colour "
+                          "(cutout; 0: none)"),
+          "/cutout")
+      ->check(CLI::Range(0, 4096))->capture_default_str();
   defines(sub->add_flag("!--no-flip", o.augment.flip, "Disable random horizontal flips"), "/flip");
   defines(sub->add_option("--flip-mode", *flip_mode,
                           "random (each epoch afresh) | alternating (a random half first, then "

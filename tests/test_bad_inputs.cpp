@@ -683,6 +683,10 @@ const std::vector<Case> kCases = {
     {"UnknownTestTimeAugmentation",
      [](const fs::path&) { return Args{"eval", "--checkpoint", scratch().checkpoint(), "--tta", "rotate"}; },
      {"--tta: unknown test-time augmentation 'rotate'"}, kUsage},
+    {"NegativeCutout", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--cutout", "-1"}); },
+     {"--cutout", "-1 not in range"}, kUsage},
+    {"CutoutLargerThanTheInput", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--cutout", "40"}); },
+     {"--cutout 40 is larger than the 32x32 input of the model tiny"}},
     {"UnknownCropFill", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--crop-fill", "wrap"}); },
      {"--crop-fill: unknown crop fill 'wrap'"}, kUsage},
     {"ValidationSplitAsLargeAsTheData",
@@ -859,6 +863,12 @@ const std::vector<Case> kCases = {
        return resume_in(d);
      },
      {"{dir}/run/last.ckpt: malformed training state: --crop-pad: must be from 0 to 64, got 1000000"}},
+    {"ResumedNegativeCutout",
+     [](const fs::path& d) {
+       copy_run_with_state(d, [](nlohmann::json& s) { s["options"]["cutout"] = -5; });
+       return resume_in(d);
+     },
+     {"{dir}/run/last.ckpt: malformed training state: --cutout: must be zero or a positive side in pixels, got -5"}},
     {"EvalWithAValidationSizeOfZero",
      [](const fs::path& d) {
        return Args{"eval", "--checkpoint", rewritten_checkpoint(d / "bad.ckpt", [](relunet::Checkpoint& c) {

@@ -313,6 +313,51 @@ void expect_shifted_copies(int pad, relunet::CropFill fill) {
   EXPECT_GT(shifted, 30);  // all offsets but one move the image
 }
 
+// Cutout: in every image one side x side square inside it is zero (the mean colour once
+// normalised) in all three planes and every other pixel is the image's; the square's place
+// varies from image to image and is the same when the epoch is read again.
+TEST(BatchLoader, CutoutZeroesOneSquareInsideEachImageInEveryPlane) {
+  const int side = 3;
+  const ConstantImages data(40, 8, 8);
+  LoaderOptions opts = small_options(8, true);
+  opts.augment.cutout = side;
+  std::vector<std::vector<int>> squares;  // the zero pixels' (y, x) of each image, in order
+  for (int reading = 0; reading < 2; ++reading) {
+    BatchLoader loader(data, all_indices(40), Normalization{}, opts);
+    int image = 0;
+    for (const CopiedBatch& b : read_epoch(loader, opts, 3))
+      for (int k = 0; k < b.count; ++k, ++image) {
+        const size_t i = size_t(b.labels[k]);
+        std::vector<int> zeros;
+        for (int y = 0; y < opts.height; ++y)
+          for (int x = 0; x < opts.width; ++x) {
+            const bool cut = pixel_in(b, opts, k, 0, y, x) == 0;
+            if (cut) zeros.push_back(y * opts.width + x);
+            for (int c = 0; c < 3; ++c)
+              EXPECT_EQ(pixel_in(b, opts, k, c, y, x), cut ? 0 : ConstantImages::value(i))
+                  << "image " << i << " plane " << c << " at " << y << "," << x;
+          }
+        ASSERT_EQ(zeros.size(), size_t(side * side)) << "image " << i;
+        const int y0 = zeros.front() / opts.width, x0 = zeros.front() % opts.width;
+        for (size_t z = 0; z < zeros.size(); ++z)
+          EXPECT_EQ(zeros[z], (y0 + int(z) / side) * opts.width + x0 + int(z) % side) << "not a square";
+        if (reading == 0)
+          squares.push_back(zeros);
+        else
+          EXPECT_EQ(zeros, squares[size_t(image)]) << "another square when the epoch is read again";
+      }
+  }
+  std::sort(squares.begin(), squares.end());
+  EXPECT_GT(std::unique(squares.begin(), squares.end()) - squares.begin(), 10) << "the squares hardly move";
+}
+
+TEST(BatchLoader, CutoutLargerThanTheImageIsRefused) {
+  const ConstantImages data(4, 8, 8);
+  LoaderOptions opts = small_options(2, false);
+  opts.augment.cutout = 9;
+  EXPECT_THROW(BatchLoader(data, all_indices(4), Normalization{}, opts), std::invalid_argument);
+}
+
 TEST(BatchLoader, CropShiftsImagesWithZeroPaddingAndKeepsLabels) {
   expect_shifted_copies(3, relunet::CropFill::Zero);
 }

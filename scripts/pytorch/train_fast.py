@@ -45,7 +45,7 @@ RECIPE = {
     "norm-lr-scale": (float, 1.0), "norm-decay": (float, 0.0),
     "label-smoothing": (float, 0.0), "seed": (int, 1), "val-size": (int, 5000),
     "crop-pad": (int, 4), "crop-fill": (str, "zero"), "no-flip": (bool, False),
-    "flip-mode": (str, "random"), "time-budget": (float, 0.0),
+    "flip-mode": (str, "random"), "cutout": (int, 0), "time-budget": (float, 0.0),
     "average": (str, "none"), "average-every": (int, 5), "average-decay": (float, 0.95),
     "average-ramp": (float, 3.0), "average-start": (int, 3), "tta": (str, "none"),
 }
@@ -305,12 +305,14 @@ class Augmenter:
     """relunet's training augmentation on whole batches: a translation by up to +-pad pixels
     (a random crop of the image padded with zeros, black before normalisation, or with its
     reflection), then a horizontal flip, random (probability 1/2 every epoch) or alternating (a
-    random half in the first epoch, then every image switches every epoch)."""
+    random half in the first epoch, then every image switches every epoch); cutout after the
+    normalisation, which makes the mean colour zero."""
 
     def __init__(self, images, o, generator, np):
         torch = torch_ref
         self.pad, self.size = o["crop-pad"], images.shape[-1]
         self.flip = not o["no-flip"]
+        self.cutout = o["cutout"]
         self.mode, self.generator = o["flip-mode"], generator
         mode = "reflect" if o["crop-fill"] == "reflect" else "constant"  # numpy's reflect: dcb|abcd
         pad = ((0, 0), (0, 0), (self.pad, self.pad), (self.pad, self.pad))
@@ -333,6 +335,18 @@ class Augmenter:
                        else torch.rand(n, generator=self.generator) < 0.5)
             out = torch.where(flipped[:, None, None, None], out.flip(-1), out)
         return out
+
+    def cut_out(self, x):
+        """Zeroes a random cutout x cutout square inside each normalised image."""
+        torch, side = torch_ref, self.cutout
+        if not side:
+            return x
+        n, size = x.shape[0], x.shape[-1]
+        y0, x0 = torch.randint(0, size - side + 1, (2, n), generator=self.generator)
+        r = torch.arange(size)[None, :]
+        rows = (r >= y0[:, None]) & (r < y0[:, None] + side)
+        cols = (r >= x0[:, None]) & (r < x0[:, None] + side)
+        return x.masked_fill((rows[:, :, None] & cols[:, None, :])[:, None], 0.0)
 
 
 def tta_logits(model, x, mode):
@@ -546,7 +560,7 @@ def train(args):
         while step < total_steps and b < steps_per_epoch:
             wait_start = time.monotonic()
             indices = order[b * o["batch"]:(b + 1) * o["batch"]]
-            x = normalize(augment.batch(indices, epoch)).contiguous(memory_format=layout)
+            x = augment.cut_out(normalize(augment.batch(indices, epoch))).contiguous(memory_format=layout)
             y = train_labels[indices]
             data_wait += time.monotonic() - wait_start
             logits = model(x)

@@ -1,5 +1,6 @@
 #include "data/augment.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -57,7 +58,11 @@ bool alternating_flip(uint64_t seed, int64_t epoch, size_t image) {
 }
 
 Augmenter::Augmenter(Augmentation augment, int height, int width)
-    : augment_(augment), height_(height), width_(width) {}
+    : augment_(augment), height_(height), width_(width) {
+  if (augment.cutout < 0 || augment.cutout > std::min(height, width))
+    throw std::invalid_argument("cutout " + std::to_string(augment.cutout) + " does not fit a " +
+                                std::to_string(height) + "x" + std::to_string(width) + " input");
+}
 
 cv::Mat Augmenter::fit(const cv::Mat& image) const {
   return to_model_input(image, height_, width_, FitMode::Resize);
@@ -90,6 +95,20 @@ cv::Mat Augmenter::apply(const cv::Mat& image, const ImageDraw& d) {
   if (!mirror) return view;
   cv::flip(view, flipped_, 1);
   return flipped_;
+}
+
+void Augmenter::cut_out(float* planes, int channels, const ImageDraw& d) const {
+  const int side = augment_.cutout;
+  if (side == 0) return;
+  std::mt19937_64 rng(mix_seed(
+      {d.seed, kCutoutStream, uint64_t(d.epoch), uint64_t(d.batch), uint64_t(d.position)}));
+  const int x = int(uniform_below(rng, uint64_t(width_ - side + 1)));
+  const int y = int(uniform_below(rng, uint64_t(height_ - side + 1)));
+  for (int c = 0; c < channels; ++c)
+    for (int row = y; row < y + side; ++row) {
+      float* line = planes + (size_t(c) * height_ + row) * width_ + x;
+      std::fill(line, line + side, 0.f);
+    }
 }
 
 }  // namespace relunet

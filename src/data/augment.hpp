@@ -1,5 +1,5 @@
 // augment.hpp — training-time augmentation of one image: a random translation (crop after padding
-// with zeros or a reflection of the border) and a horizontal flip, random or alternating.
+// with zeros or a reflection of the border), a horizontal flip, random or alternating, and cutout.
 //
 // Every choice is a pure function of (seed, epoch, batch, position in the batch) or, for the
 // alternating flip, of (seed, epoch, dataset index): a resumed run sees exactly the images an
@@ -31,6 +31,8 @@ struct Augmentation {
   bool flip = false;  // horizontal flips
   CropFill crop_fill = CropFill::Zero;
   FlipMode flip_mode = FlipMode::Random;
+  int cutout = 0;  // side of a random square inside the image that is set to the mean colour
+                   // (DeVries & Taylor's Cutout, as in airbench96); 0: none
 };
 
 // Training's default (`relunet train` without augmentation flags, and bench's loader): random
@@ -67,6 +69,9 @@ class Augmenter {
  public:
   Augmenter(Augmentation augment, int height, int width);
   cv::Mat apply(const cv::Mat& image, const ImageDraw& draw);
+  // Cutout, on the image once normalised into `channels` planes of height x width, where the mean
+  // colour is exactly zero.
+  void cut_out(float* planes, int channels, const ImageDraw& draw) const;
 
  private:
   cv::Mat fit(const cv::Mat& image) const;

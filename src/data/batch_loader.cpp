@@ -184,8 +184,10 @@ void BatchLoader::Impl::fill(Slot& slot, int64_t for_epoch, int64_t batch, uint6
     if (image.type() != CV_8UC3 || image.empty())
       throw std::runtime_error("dataset image " + std::to_string(index) +
                                " is not a non-empty 8-bit RGB image");
-    normalizer.write_planar(augmenter.apply(image, {opts.seed, for_epoch, batch, position, index}),
-                            slot.images.data() + k * image_floats);
+    const ImageDraw draw{opts.seed, for_epoch, batch, position, index};
+    float* planes = slot.images.data() + k * image_floats;
+    normalizer.write_planar(augmenter.apply(image, draw), planes);
+    augmenter.cut_out(planes, kChannels, draw);
   }
   std::fill(slot.images.begin() + count * image_floats, slot.images.end(), 0.f);
   std::fill(slot.labels.begin() + count, slot.labels.end(), -1);

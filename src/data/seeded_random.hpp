@@ -12,7 +12,7 @@
 namespace relunet {
 
 // Stream tags keep the generators of the data pipeline apart for equal numeric inputs.
-enum RandomStream : uint64_t { kShuffleStream = 1, kAugmentStream = 2, kFlipStream = 3 };
+enum RandomStream : uint64_t { kShuffleStream = 1, kAugmentStream = 2, kFlipStream = 3, kCutoutStream = 4 };
 
 // Folds the parts into one well-mixed 64-bit seed (splitmix64 per part), so nearby inputs such
 // as consecutive epochs or batch indices give unrelated generator streams.

@@ -59,6 +59,7 @@ void validate(const TrainOptions& o) {
         fmt::format("must be at least 1 (best.ckpt is chosen by validation accuracy), got {}", o.val_size));
   check(o.augment.crop_pad >= 0 && o.augment.crop_pad <= kMaxCropPad, "--crop-pad",
         fmt::format("must be from 0 to {}, got {}", kMaxCropPad, o.augment.crop_pad));
+  check(o.augment.cutout >= 0, "--cutout", fmt::format("must be zero or a positive side in pixels, got {}", o.augment.cutout));
   check_range(o.near_dead, 0, 1, "--near-dead");
   check_range(o.stop_at_train_accuracy, 0, 1, "--stop-at-train-accuracy");
   check(o.average.every >= 1, "--average-every", fmt::format("must be at least 1, got {}", o.average.every));

@@ -69,6 +69,10 @@ void RunInputs::choose_model(const TrainRun& run) {
                              std::to_string(data->class_names().size()) + " classes but the model " +
                              (resumed ? "of " + last_path : opts.model) + " has " +
                              std::to_string(spec.classes));
+  if (opts.augment.cutout > std::min(spec.input.h, spec.input.w))
+    throw std::runtime_error("--cutout " + std::to_string(opts.augment.cutout) + " is larger than the " +
+                             std::to_string(spec.input.h) + "x" + std::to_string(spec.input.w) +
+                             " input of the model " + spec.name);
 }
 
 // The training and validation splits: --val-size carves the validation split from the training

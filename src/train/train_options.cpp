@@ -39,6 +39,7 @@ nlohmann::json to_json(const TrainOptions& o) {
           {"crop_fill", to_string(o.augment.crop_fill)},
           {"flip", o.augment.flip},
           {"flip_mode", to_string(o.augment.flip_mode)},
+          {"cutout", o.augment.cutout},
           {"unit_stats", o.unit_stats},
           {"gradient_stats", o.gradient_stats},
           {"near_dead", o.near_dead},
@@ -93,6 +94,7 @@ TrainOptions train_options_from_json(const nlohmann::json& j) {
   // Checkpoints written before these options existed padded with zeros and flipped at random.
   o.augment.crop_fill = parse_crop_fill(j.value("crop_fill", "zero"));
   o.augment.flip_mode = parse_flip_mode(j.value("flip_mode", "random"));
+  o.augment.cutout = j.value("cutout", 0);  // absent before cutout existed
   o.unit_stats = j.at("unit_stats");
   o.near_dead = j.at("near_dead");
   o.gradient_stats = j.value("gradient_stats", true);  // absent before gradient statistics existed
