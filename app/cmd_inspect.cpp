@@ -31,7 +31,7 @@ void check_unit_layer(Network& net, const std::string& layer) {
 int print_gradients(const std::string& checkpoint, const std::string& data, const std::string& split_name,
                     int batch, int64_t batches, bool json) {
   Context ctx;
-  LoadedModel model = load_model_checkpoint(checkpoint, batch, ctx, true);
+  LoadedModel model = load_model_checkpoint(checkpoint, batch, ctx, NetworkPurpose::Training);
   CheckpointSplit images = open_checkpoint_split(model, resolve_data_dir(data), parse_split(split_name), batch);
   SoftmaxCrossEntropy loss(model.net->logits(), model.net->logits_grad(), 0.f);
   const GradientProbe g = probe_gradients(*model.net, loss, *images.loader, batches);

@@ -20,7 +20,7 @@ constexpr int kRows = 2;
 
 struct Fixture {
   Context ctx;
-  Network net{make_model(Shape{3, 4, 4}, {fc_layer(5)}), kRows, false, 0, ctx};
+  Network net{make_model(Shape{3, 4, 4}, {fc_layer(5)}), kRows, NetworkPurpose::Inference, 0, ctx};
   std::vector<float> images = uniform_values(kRows * 3 * 4 * 4, 1, -1.f, 1.f);
   std::vector<int32_t> labels = {4, 0};
   Batch batch() { return Batch{images.data(), labels.data(), kRows, 7, kRows, 3, 4, 4}; }

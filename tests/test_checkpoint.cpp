@@ -486,7 +486,7 @@ TEST(Checkpoint, PReluNetworkRoundTripsThroughAFile) {
       {3, 8, 8}, {test::conv_layer(20, 3, 1, 1), test::prelu_layer(), test::fc_layer(12), test::prelu_layer(0.1f),
                   test::fc_layer(5)});
   Context ctx;
-  Network net(spec, 2, true, 0, ctx);
+  Network net(spec, 2, NetworkPurpose::Training, 0, ctx);
   test::randomize_params(net, 5);
   ScratchDir dir;
   const Normalization norm{{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}};

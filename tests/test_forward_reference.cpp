@@ -22,8 +22,8 @@ constexpr double kRtol = 1e-4;
 
 // A network with random parameters on a random batch.
 struct Fixture {
-  Fixture(const ModelSpec& spec, int64_t batch, bool training, uint64_t seed)
-      : net(spec, batch, training, seed, ctx),
+  Fixture(const ModelSpec& spec, int64_t batch, NetworkPurpose purpose, uint64_t seed)
+      : net(spec, batch, purpose, seed, ctx),
         images(
             uniform_values(static_cast<size_t>(batch * spec.input.size()), seed + 1, -1.f, 1.f)) {
     randomize_params(net, seed + 2);
@@ -71,14 +71,14 @@ std::vector<double> as_double(const std::vector<float>& v) { return {v.begin(), 
 
 TEST(ForwardReference, ConvolutionStridePaddingGroupsBias) {
   const auto spec = make_model({4, 7, 7}, {conv_layer(8, 3, 2, 1, 2, true), fc_layer(5)});
-  Fixture f(spec, 2, false, 1);
+  Fixture f(spec, 2, NetworkPurpose::Inference, 1);
   const Tensor expected = ref_conv(f.image_tensor(), f.param(0, 0), f.param(0, 1), spec.layers[0]);
   EXPECT_TRUE(all_near(f.forward_output(0), expected, kRtol));
 }
 
 TEST(ForwardReference, ConvolutionWithoutBias) {
   const auto spec = make_model({5, 6, 6}, {conv_layer(6, 3, 1, 0, 1, false), fc_layer(5)});
-  Fixture f(spec, 3, false, 2);
+  Fixture f(spec, 3, NetworkPurpose::Inference, 2);
   const Tensor expected = ref_conv(f.image_tensor(), f.param(0, 0), {}, spec.layers[0]);
   EXPECT_TRUE(all_near(f.forward_output(0), expected, kRtol));
 }
@@ -86,7 +86,7 @@ TEST(ForwardReference, ConvolutionWithoutBias) {
 TEST(ForwardReference, ConvolutionAlexNetCifarFirstLayer) {
   // 64 filters 5x5 pad 2 on 3x32x32: the real geometry, so oneDNN picks its blocked layouts.
   const auto spec = make_model({3, 32, 32}, {conv_layer(64, 5, 1, 2), fc_layer(10)});
-  Fixture f(spec, 2, false, 3);
+  Fixture f(spec, 2, NetworkPurpose::Inference, 3);
   const Tensor expected = ref_conv(f.image_tensor(), f.param(0, 0), f.param(0, 1), spec.layers[0]);
   EXPECT_TRUE(all_near(f.forward_output(0), expected, kRtol));
 }
@@ -96,7 +96,7 @@ TEST(ForwardReference, ConvolutionWithFusedActivation) {
     SCOPED_TRACE(to_string(act));
     const auto spec = make_model(
         {8, 8, 8}, {conv_layer(24, 3, 1, 1), activation_layer(act.fn, act.alpha), fc_layer(5)});
-    Fixture f(spec, 2, false, 4);
+    Fixture f(spec, 2, NetworkPurpose::Inference, 4);
     ASSERT_TRUE(dynamic_cast<ActivationLayer&>(f.net.layer(1)).fused());
     const Tensor conv = ref_conv(f.image_tensor(), f.param(0, 0), f.param(0, 1), spec.layers[0]);
     EXPECT_TRUE(all_near(f.forward_output(1), ref_activation(conv, act), kRtol));
@@ -108,7 +108,7 @@ TEST(ForwardReference, ConvolutionWithFusedActivation) {
 TEST(ForwardReference, ConvolutionWinogradWithFusedActivation) {
   const Activation relu{ActivationFn::ReLU, 0.f};
   const auto spec = make_model({16, 8, 8}, {conv_layer(32, 3, 1, 1), activation_layer(relu.fn), fc_layer(5)});
-  Fixture f(spec, 16, false, 8);
+  Fixture f(spec, 16, NetworkPurpose::Inference, 8);
   const std::string impl = f.net.layer(0).forward_implementation();
   if (impl.find("wino") == std::string::npos)
     GTEST_SKIP() << "oneDNN has no Winograd kernel on this CPU (it runs " << impl << ")";
@@ -121,7 +121,7 @@ TEST(ForwardReference, InnerProductWithFusedActivation) {
     SCOPED_TRACE(to_string(act));
     const auto spec =
         make_model({16, 4, 4}, {fc_layer(12), activation_layer(act.fn, act.alpha), fc_layer(5)});
-    Fixture f(spec, 3, false, 5);
+    Fixture f(spec, 3, NetworkPurpose::Inference, 5);
     ASSERT_TRUE(dynamic_cast<ActivationLayer&>(f.net.layer(1)).fused());
     const Tensor fc = ref_inner_product(f.image_tensor(), f.param(0, 0), f.param(0, 1));
     EXPECT_TRUE(all_near(f.forward_output(1), ref_activation(fc, act), kRtol));
@@ -133,7 +133,7 @@ TEST(ForwardReference, InnerProductWithOutputScale) {
   auto scaled = fc_layer(12);
   scaled.output_scale = 1.f / 9;
   const auto spec = make_model({16, 4, 4}, {scaled, activation_layer(ActivationFn::ELU, 1.f), fc_layer(5)});
-  Fixture f(spec, 3, false, 7);
+  Fixture f(spec, 3, NetworkPurpose::Inference, 7);
   Tensor fc = ref_inner_product(f.image_tensor(), f.param(0, 0), f.param(0, 1));
   for (double& v : fc.data) v /= 9;
   EXPECT_TRUE(all_near(f.forward_output(1), ref_activation(fc, Activation{ActivationFn::ELU, 1.f}), kRtol));
@@ -141,7 +141,7 @@ TEST(ForwardReference, InnerProductWithOutputScale) {
 
 TEST(ForwardReference, InnerProductFromBlockedSpatialAndFlatInputs) {
   const auto spec = make_model({3, 6, 6}, {conv_layer(16, 3, 1, 1), fc_layer(10), fc_layer(5)});
-  Fixture f(spec, 2, false, 6);
+  Fixture f(spec, 2, NetworkPurpose::Inference, 6);
   const Trace t = run_traced(f);
   EXPECT_TRUE(
       all_near(t.outputs[1], ref_inner_product(t.inputs[1], f.param(1, 0), f.param(1, 1)), kRtol));
@@ -151,7 +151,7 @@ TEST(ForwardReference, InnerProductFromBlockedSpatialAndFlatInputs) {
 
 TEST(ForwardReference, FlattenIsAViewInCHWOrder) {
   const auto spec = make_model({3, 5, 5}, {conv_layer(16, 3, 1, 1), flatten_layer(), fc_layer(5)});
-  Fixture f(spec, 2, false, 7);
+  Fixture f(spec, 2, NetworkPurpose::Inference, 7);
   const Trace t = run_traced(f);
   EXPECT_TRUE(all_near(t.outputs[1], t.inputs[1], 0.0));
   EXPECT_TRUE(
@@ -165,7 +165,7 @@ TEST(ForwardReference, PoolingOverlappingWithPadding) {
     SCOPED_TRACE(to_string(kind));
     const auto spec =
         make_model({3, 9, 9}, {conv_layer(16, 3, 1, 1), pool_layer(kind, 3, 2, 1), fc_layer(5)});
-    Fixture f(spec, 2, false, 8);
+    Fixture f(spec, 2, NetworkPurpose::Inference, 8);
     const Trace t = run_traced(f);
     EXPECT_TRUE(all_near(t.outputs[1], ref_pool(t.inputs[1], spec.layers[1]), kRtol));
   }
@@ -177,7 +177,7 @@ TEST(ForwardReference, ActivationsInPlace) {
     const auto spec =
         make_model({3, 8, 8}, {conv_layer(16, 3, 1, 1), pool_layer(LayerKind::MaxPool, 2, 2, 0),
                                activation_layer(act.fn, act.alpha), fc_layer(5)});
-    Fixture f(spec, 2, false, 9);
+    Fixture f(spec, 2, NetworkPurpose::Inference, 9);
     ASSERT_FALSE(dynamic_cast<ActivationLayer&>(f.net.layer(2)).fused());
     const Trace t = run_traced(f);
     EXPECT_TRUE(all_near(t.outputs[2], ref_activation(t.inputs[2], act), kRtol));
@@ -198,7 +198,7 @@ TEST(ForwardReference, PReluPerChannelPerUnitAndAfterFlatten) {
     const size_t at = spec.layers.size() - 2;
     SCOPED_TRACE("prelu after " + to_string(spec.layers[at - 1].kind));
     for (const bool training : {false, true}) {
-      Fixture f(spec, 2, training, 15);
+      Fixture f(spec, 2, training ? NetworkPurpose::Training : NetworkPurpose::Inference, 15);
       const std::vector<float> slope = f.param(at, 0);
       ASSERT_EQ(int64_t(slope.size()), spec.layers[at].in.c);
       const Trace t = run_traced(f, training ? Pass::training_step(1) : Pass::inference());
@@ -216,7 +216,7 @@ TEST(ForwardReference, LocalResponseNormalization) {
   for (const LayerSpec& lrn : {lrn_layer(5, 1e-4f, 0.75f, 2.f), lrn_layer(5, 0.5f, 0.75f, 1.f)}) {
     SCOPED_TRACE("alpha " + std::to_string(lrn.lrn_alpha));
     const auto spec = make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), lrn, fc_layer(5)});
-    Fixture f(spec, 2, false, 10);
+    Fixture f(spec, 2, NetworkPurpose::Inference, 10);
     const Trace t = run_traced(f);
     EXPECT_TRUE(all_near(t.outputs[1], ref_lrn(t.inputs[1], spec.layers[1]), kRtol));
   }
@@ -225,7 +225,7 @@ TEST(ForwardReference, LocalResponseNormalization) {
 TEST(ForwardReference, BatchNormInferenceUsesRunningStatistics) {
   const auto spec =
       make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), batch_norm_layer(), fc_layer(5)});
-  Fixture f(spec, 3, false, 11);
+  Fixture f(spec, 3, NetworkPurpose::Inference, 11);
   const Trace t = run_traced(f, Pass::inference());
   // Parameters: scale, shift, running mean, running variance (randomised by the fixture).
   const Tensor expected =
@@ -238,7 +238,7 @@ TEST(ForwardReference, BatchNormInferenceWithoutScale) {
   auto bn = batch_norm_layer();
   bn.bn_scale = false;
   const auto spec = make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), bn, fc_layer(5)});
-  Fixture f(spec, 3, false, 13);
+  Fixture f(spec, 3, NetworkPurpose::Inference, 13);
   ASSERT_EQ(f.net.layer(1).params().size(), 3u);  // shift, running mean, running variance
   const Trace t = run_traced(f, Pass::inference());
   const Tensor expected = ref_batch_norm(t.inputs[1], as_double(f.param(1, 1)), as_double(f.param(1, 2)),
@@ -255,7 +255,7 @@ TEST(ForwardReference, BatchNormTrainingUsesBatchStatistics) {
     bn.bn_momentum = scale ? 0.1f : 0.4f;
     bn.bn_eps = scale ? 1e-5f : 1e-12f;
     const auto spec = make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), bn, fc_layer(5)});
-    Fixture f(spec, 3, true, 12);
+    Fixture f(spec, 3, NetworkPurpose::Training, 12);
     const size_t shift = scale ? 1 : 0, run_mean = shift + 1, run_var = shift + 2;
     const std::vector<float> gamma = scale ? f.param(1, 0) : std::vector<float>(20, 1.f);
     const std::vector<float> mean_before = f.param(1, run_mean), var_before = f.param(1, run_var);
@@ -282,7 +282,7 @@ TEST(ForwardReference, BatchNormTrainingUsesBatchStatistics) {
 TEST(ForwardReference, DropoutInferenceIsIdentity) {
   const auto spec =
       make_model({3, 8, 8}, {conv_layer(16, 3, 1, 1), dropout_layer(0.5f), fc_layer(5)});
-  Fixture f(spec, 2, true, 13);
+  Fixture f(spec, 2, NetworkPurpose::Training, 13);
   const Trace t = run_traced(f, Pass::inference());
   EXPECT_TRUE(all_near(t.outputs[1], t.inputs[1], 0.0));
 }
@@ -312,11 +312,11 @@ TEST(ForwardReference, DropoutMasksFollowTheGlobalBatchPosition) {
   const float p = 0.5f;
   const auto spec = make_model({3, 8, 8}, {conv_layer(16, 3, 1, 1), dropout_layer(p), fc_layer(5)});
   constexpr int kRanks = 3, kRankBatch = 2;
-  Fixture whole(spec, kRanks * kRankBatch, true, 14);
+  Fixture whole(spec, kRanks * kRankBatch, NetworkPurpose::Training, 14);
   const std::vector<bool> global = kept_by_dropout(whole, Pass::training_step(7), p);
   const size_t per_image = global.size() / (kRanks * kRankBatch);
   for (int r = 0; r < kRanks; ++r) {
-    Fixture part(spec, kRankBatch, true, 14);
+    Fixture part(spec, kRankBatch, NetworkPurpose::Training, 14);
     const std::vector<bool> local = kept_by_dropout(part, Pass::training_step(7).of_shard(r, kRanks), p);
     for (int j = 0; j < kRankBatch; ++j)
       EXPECT_TRUE(std::equal(local.begin() + j * per_image, local.begin() + (j + 1) * per_image,
@@ -331,7 +331,7 @@ TEST(ForwardReference, DropoutTrainingMasks) {
   // has a standard deviation of 0.004 around p.
   const auto spec =
       make_model({3, 16, 16}, {conv_layer(16, 3, 1, 1), dropout_layer(p), fc_layer(5)});
-  Fixture f(spec, 4, true, 14);
+  Fixture f(spec, 4, NetworkPurpose::Training, 14);
   const std::vector<bool> first = kept_by_dropout(f, Pass::training_step(1), p);
   EXPECT_NEAR(1.0 - fraction_true(first), p, 0.02);
   EXPECT_EQ(kept_by_dropout(f, Pass::training_step(1), p), first) << "the same step must draw the same mask";
@@ -435,7 +435,7 @@ void check_unit_counters(const Activation& conv_act, const Activation& fc_act) {
       make_model({3, 6, 6}, {conv_layer(20, 3, 1, 1), activation_layer(conv_act.fn, conv_act.alpha),
                              fc_layer(12), activation_layer(fc_act.fn, fc_act.alpha), fc_layer(5)});
   const int64_t batch = 4, valid = 3;
-  Fixture f(spec, batch, false, 15);
+  Fixture f(spec, batch, NetworkPurpose::Inference, 15);
   // Units forced dead (every pre-activation far below 0) and always active (far above).
   set_bias(f, 0, 0, -100.f);
   set_bias(f, 0, 17, -100.f);
@@ -486,7 +486,7 @@ TEST(ForwardReference, UnitCountersAfterFlattenCountTheChannels) {
   // Flatten is a view of the conv's 4-D output: the activation's units are the conv's channels.
   const auto spec = make_model({3, 5, 5}, {conv_layer(16, 3, 1, 1), flatten_layer(),
                                            activation_layer(ActivationFn::ReLU), fc_layer(5)});
-  Fixture f(spec, 2, false, 16);
+  Fixture f(spec, 2, NetworkPurpose::Inference, 16);
   auto& stats = dynamic_cast<ActivationLayer&>(f.net.layer(2));
   stats.enable_unit_stats(true);
   f.net.set_valid_images(2);

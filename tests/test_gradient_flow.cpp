@@ -51,7 +51,7 @@ TEST(GradientFlow, LinearStackGivesTheHandComputedNorms) {
   const ModelSpec spec = model_of(R"({"channels": 3, "height": 1, "width": 1})", 2,
                                   R"({"type": "fc", "units": 3}, {"type": "relu"}, {"type": "fc", "units": 2})");
   const int64_t batch = 3, in = 3, hidden = 3, classes = 2;
-  Network net(spec, batch, true, 0, ctx);
+  Network net(spec, batch, NetworkPurpose::Training, 0, ctx);
   const std::vector<float> w1 = {0.5f, -0.2f, 0.3f,  0.2f, 0.4f, 0.6f,  -0.3f, 0.2f, 0.5f};
   const std::vector<float> b1 = {0.1f, -10.f, 0.2f};
   const std::vector<float> w2 = {0.7f, -0.4f, 0.3f,  -0.5f, 0.6f, 0.2f};
@@ -145,7 +145,7 @@ TEST(GradientFlow, BlockedLayoutsAndPartialBatchesMatchThePlainTensors) {
                                      {"type": "conv", "filters": 10, "kernel": 3, "pad": 1}, {"type": "tanh"},
                                      {"type": "fc", "units": 4})");
   const int64_t batch = 5, valid = 3;
-  Network net(spec, batch, true, 0, ctx);
+  Network net(spec, batch, NetworkPurpose::Training, 0, ctx);
   randomize_params(net, 7);
   const std::vector<float> images = uniform_values(size_t(batch * spec.input.size()), 8, -1.f, 1.f);
   std::copy(images.begin(), images.end(), net.input());
@@ -211,7 +211,7 @@ TEST(GradientFlow, DisabledCostsNothing) {
   Context ctx;
   const ModelSpec spec = model_of(R"({"channels": 3, "height": 1, "width": 1})", 2,
                                   R"({"type": "fc", "units": 3}, {"type": "relu"}, {"type": "fc", "units": 2})");
-  Network net(spec, 2, true, 0, ctx);
+  Network net(spec, 2, NetworkPurpose::Training, 0, ctx);
   GradientFlow flow(net, net.params(), false);
   EXPECT_FALSE(flow.observer());
   EXPECT_EQ(flow.update_norms(), nullptr);

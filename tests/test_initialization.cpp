@@ -32,7 +32,7 @@ class Initialised {
                              act + R"(, {"type": "fc", "units": 256)" + fc_extra + "}, " + act +
                              R"(, {"type": "fc", "units": 10}]})",
                          "t.json"),
-             1, false, 0, ctx_) {
+             1, NetworkPurpose::Inference, 0, ctx_) {
     initialize_params(net_, seed);
   }
 

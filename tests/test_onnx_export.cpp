@@ -71,7 +71,7 @@ Case make_case(const std::string& name, const Checkpoint& ckpt, Network& net) {
 Case model_file_case(const std::string& model) {
   const ModelSpec spec = load_model(model, (kSource / "models").string());
   Context ctx;
-  Network net(spec, 10, false, 0, ctx);
+  Network net(spec, 10, NetworkPurpose::Inference, 0, ctx);
   randomize_params(net, 11);
   Normalization norm{{0.49f, 0.48f, 0.45f}, {0.25f, 0.24f, 0.26f}};
   std::vector<std::string> names;
@@ -164,7 +164,7 @@ TEST(OnnxExport, ImportGivesBackTheCheckpoint) {
   for (const std::string model : {"alexnet-cifar-bn", "alexnet-fig1", "tiny", "tiny-prelu"}) {
     const ModelSpec spec = load_model(model, (kSource / "models").string());
     Context ctx;
-    Network net(spec, 1, false, 0, ctx);
+    Network net(spec, 1, NetworkPurpose::Inference, 0, ctx);
     randomize_params(net, 3);
     const Checkpoint original =
         checkpoint_of(net, {{0.4f, 0.5f, 0.6f}, {0.2f, 0.3f, 0.25f}}, std::vector<std::string>(10, "x"));

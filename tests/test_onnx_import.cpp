@@ -48,7 +48,7 @@ TEST(OnnxImport, PyTorchAlexNetStyleGivesPyTorchsLogits) {
   const int64_t batch = int64_t(input.size()) / spec.input.size();
   ASSERT_EQ(int64_t(expected.size()), batch * spec.classes);
   Context ctx;
-  Network net(spec, batch, false, 0, ctx);
+  Network net(spec, batch, NetworkPurpose::Inference, 0, ctx);
   import_params(net, ckpt.params, "imported");
   std::copy(input.begin(), input.end(), net.input());
   net.forward(Pass::inference());
@@ -76,7 +76,7 @@ onnx::ModelProto small_model(const LayerSpec& rectifier = activation_layer(Activ
   ModelSpec spec =
       make_model({3, 8, 8}, {conv_layer(4, 3, 1, 1), rectifier, pool_layer(LayerKind::MaxPool, 2, 2, 0), fc_layer(3)});
   Context ctx;
-  Network net(spec, 1, false, 0, ctx);
+  Network net(spec, 1, NetworkPurpose::Inference, 0, ctx);
   randomize_params(net, 1);
   Checkpoint ckpt;
   ckpt.model_json = to_json(spec);

@@ -44,7 +44,7 @@ std::vector<double> whitened_covariance(const std::vector<float>& images, float 
   whiten.init = ConvInit::PatchWhitening;
   whiten.frozen = true;
   Context ctx;
-  Network net(make_model({3, kSide, kSide}, {whiten, fc_layer(5)}), kImages, false, 1, ctx);
+  Network net(make_model({3, kSide, kSide}, {whiten, fc_layer(5)}), kImages, NetworkPurpose::Inference, 1, ctx);
   PatchMoments moments(3, kKernel);
   moments.add(images.data(), kImages, kSide, kSide);
   EXPECT_EQ(moments.patches(), kImages * (kSide - 1) * (kSide - 1));
@@ -93,11 +93,11 @@ TEST(PatchWhitening, EpsShrinksTheSmallDirections) {
 
 TEST(PatchWhitening, NeedsTheLayerAndItsPatches) {
   Context ctx;
-  Network plain(make_model({3, kSide, kSide}, {conv_layer(24, 2), fc_layer(5)}), 1, false, 1, ctx);
+  Network plain(make_model({3, kSide, kSide}, {conv_layer(24, 2), fc_layer(5)}), 1, NetworkPurpose::Inference, 1, ctx);
   EXPECT_THROW(whiten_first_layer(plain, PatchMoments(3, 2)), std::logic_error);
   LayerSpec whiten = conv_layer(24, 2);
   whiten.init = ConvInit::PatchWhitening;
-  Network net(make_model({3, kSide, kSide}, {whiten, fc_layer(5)}), 1, false, 1, ctx);
+  Network net(make_model({3, kSide, kSide}, {whiten, fc_layer(5)}), 1, NetworkPurpose::Inference, 1, ctx);
   EXPECT_THROW(whiten_first_layer(net, PatchMoments(3, 3)), std::logic_error);  // 3x3 patches
   EXPECT_THROW(PatchMoments(3, 2).covariance(), std::logic_error);              // no patches
 }

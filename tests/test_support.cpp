@@ -382,7 +382,7 @@ double ref_cross_entropy_sum(const Tensor& logits, const std::vector<int32_t>& l
 
 BatchLoss::BatchLoss(const ModelSpec& spec, int64_t batch, float label_smoothing, uint64_t seed,
                      Pass pass)
-    : net_(spec, batch, /*training=*/true, seed, ctx_),
+    : net_(spec, batch, NetworkPurpose::Training, seed, ctx_),
       cross_entropy_(net_.logits(), net_.logits_grad(), label_smoothing),
       images_(
           uniform_values(static_cast<size_t>(batch * spec.input.size()), seed + 100, -1.f, 1.f)),

@@ -24,7 +24,7 @@ int64_t reflect(int64_t p, int64_t n) { return p < 0 ? -p : p >= n ? 2 * (n - 1)
 // A linear classifier on 2 x 5 x 6 images: logits = W x + b, computed naively per view.
 struct Linear {
   Context ctx;
-  Network net{test::make_model({kC, kH, kW}, {fc_layer(kClasses)}), kBatch, false, 0, ctx};
+  Network net{test::make_model({kC, kH, kW}, {fc_layer(kClasses)}), kBatch, NetworkPurpose::Inference, 0, ctx};
   std::vector<float> input = test::uniform_values(size_t(kBatch * kC * kH * kW), 3, -1.f, 1.f);
 
   Linear() { test::randomize_params(net, 7); }
@@ -124,7 +124,7 @@ TEST(Tta, FlipChangesNothingForAMirrorSymmetricModelAndSomethingOtherwise) {
 TEST(Tta, UnitStatisticsCountEachImageOnce) {
   Context ctx;
   Network net(test::make_model({kC, kH, kW}, {test::conv_layer(4, 3, 1, 1), test::activation_layer(ActivationFn::ReLU), fc_layer(kClasses)}),
-              kBatch, false, 0, ctx);
+              kBatch, NetworkPurpose::Inference, 0, ctx);
   test::randomize_params(net, 5);
   const std::vector<float> input = test::uniform_values(size_t(kBatch * kC * kH * kW), 9, -1.f, 1.f);
   ASSERT_EQ(net.activations().size(), 1u);

@@ -145,7 +145,7 @@ std::vector<LayerUnitReport> check_against_naive(const Activation& act, float we
   Context ctx;
   const ModelSpec spec = probe_model(act);
   const int64_t batch = 8, valid = 6, per_image = spec.input.size();
-  Network net(spec, batch, false, 0, ctx);
+  Network net(spec, batch, NetworkPurpose::Inference, 0, ctx);
   randomize_params(net, 21);
   std::vector<float> w = plain(net, "conv1.weight");
   for (float& v : w) v *= weight_scale;
@@ -388,7 +388,7 @@ class UnitStatsInspect : public ::testing::Test {
   static void write_checkpoint(const std::string& path) {
     Context ctx;
     const ModelSpec spec = load_model("tiny", std::string(RELUNET_SOURCE_DIR) + "/models");
-    Network net(spec, 1, false, 0, ctx);
+    Network net(spec, 1, NetworkPurpose::Inference, 0, ctx);
     initialize_params(net, 5);
     set_entries(net, "conv2.bias", {{3, -1000.f}, {11, -1000.f}});
     set_entries(net, "fc1.bias", {{7, 1000.f}});

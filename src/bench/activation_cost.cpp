@@ -115,7 +115,7 @@ ActivationCost measure_activation_cost(const ModelSpec& spec, int64_t batch,
   measure_bandwidth(timing, bandwidth_mib, c);
   std::vector<std::pair<std::string, dnnl::memory::desc>> tensors;
   {  // the layouts training gives the activations' tensors
-    Network net(spec, batch, true, 1, ctx);
+    Network net(spec, batch, NetworkPurpose::Training, 1, ctx);
     for (size_t i = 0; i < net.size(); ++i)
       if (auto* act = dynamic_cast<ActivationLayer*>(&net.layer(i)))
         tensors.emplace_back(act->spec().unit_layer, net.output_of(i).get_desc());

@@ -12,13 +12,13 @@ void fill_random_input(Network& net, uint64_t seed) {
 }
 
 InferenceNetwork::InferenceNetwork(const ModelSpec& spec, int64_t batch, uint64_t seed, Context& ctx)
-    : net_(spec, batch, false, seed, ctx) {
+    : net_(spec, batch, NetworkPurpose::Inference, seed, ctx) {
   initialize_params(net_, seed);
   fill_random_input(net_, seed);
 }
 
 SyntheticTraining::SyntheticTraining(const ModelSpec& spec, int64_t batch, uint64_t seed, Context& ctx)
-    : net_(spec, batch, true, seed, ctx),
+    : net_(spec, batch, NetworkPurpose::Training, seed, ctx),
       loss_(net_.logits(), net_.logits_grad(), 0.f),
       sgd_(net_.params(), SgdOptions{}),
       gradient_flow_(net_, sgd_.params(), true),

@@ -18,7 +18,7 @@ Checkpoint checkpoint_of(Network& net, const Normalization& norm,
 }
 
 LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx,
-                                  bool training) {
+                                  NetworkPurpose purpose) {
   LoadedModel m;
   m.path = path;
   m.checkpoint = load_checkpoint(path);
@@ -27,7 +27,7 @@ LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Contex
     throw std::runtime_error(path + ": the model has " + std::to_string(spec.classes) +
                              " classes but the checkpoint names " +
                              std::to_string(m.checkpoint.class_names.size()));
-  m.net = std::make_unique<Network>(spec, batch, training, 0, ctx);
+  m.net = std::make_unique<Network>(spec, batch, purpose, 0, ctx);
   import_params(*m.net, m.checkpoint.params, path);
   return m;
 }

@@ -25,6 +25,6 @@ struct LoadedModel {
   std::unique_ptr<Network> net;
 };
 LoadedModel load_model_checkpoint(const std::string& path, int64_t batch, Context& ctx,
-                                  bool training = false);
+                                  NetworkPurpose purpose = NetworkPurpose::Inference);
 
 }  // namespace relunet

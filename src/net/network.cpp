@@ -7,9 +7,9 @@
 
 namespace relunet {
 
-Network::Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t seed, Context& ctx)
-    : spec_(spec), batch_(batch), training_(training), ctx_(ctx) {
-  check_memory(spec_, batch, training);  // before any allocation
+Network::Network(const ModelSpec& spec, int64_t batch, NetworkPurpose purpose, uint64_t seed, Context& ctx)
+    : spec_(spec), batch_(batch), training_(purpose == NetworkPurpose::Training), ctx_(ctx) {
+  check_memory(spec_, batch, training_);  // before any allocation
   for (size_t i = 0; i < spec_.layers.size(); ++i)
     layers_.push_back(make_layer(spec_.layers[i], mix64(seed + i)));
   for (size_t i = 1; i < layers_.size(); ++i) {
@@ -28,15 +28,15 @@ Network::Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t s
   for (size_t i = 0; i < layers_.size(); ++i) {
     SetupOptions opts;
     opts.engine = ctx_.engine;
-    opts.backward = training;
+    opts.backward = training_;
     opts.need_diff_src = i > 0;
     const auto out = layers_[i]->setup(acts_[i].get_desc(), opts);
     if (layers_[i]->in_place()) {
       acts_.push_back(acts_[i]);
-      diffs_.push_back(training && i > 0 ? diffs_[i] : dnnl::memory());
+      diffs_.push_back(training_ && i > 0 ? diffs_[i] : dnnl::memory());
     } else {
       acts_.push_back(dnnl::memory(out, ctx_.engine));
-      diffs_.push_back(training ? dnnl::memory(out, ctx_.engine) : dnnl::memory());
+      diffs_.push_back(training_ ? dnnl::memory(out, ctx_.engine) : dnnl::memory());
     }
   }
   for (size_t i = 0; i < layers_.size(); ++i)

@@ -17,10 +17,14 @@
 
 namespace relunet {
 
+// What a network is built for: inference needs the forward primitives only, training also the
+// backward primitives and the gradient buffers.
+enum class NetworkPurpose { Inference, Training };
+
 class Network {
  public:
-  // `training`: also build backward primitives and gradient buffers. `seed` drives dropout.
-  Network(const ModelSpec& spec, int64_t batch, bool training, uint64_t seed, Context& ctx);
+  // `seed` drives dropout.
+  Network(const ModelSpec& spec, int64_t batch, NetworkPurpose purpose, uint64_t seed, Context& ctx);
 
   const ModelSpec& spec() const { return spec_; }
   int64_t batch() const { return batch_; }

@@ -116,7 +116,7 @@ Trainer::Trainer(const TrainRun& run)
       train_loader_(*in_->data, in_->train_idx, in_->norm, training_loader(*in_, comm_)),
       val_loader_(*in_->data, in_->val_idx, in_->norm, validation_loader(*in_, comm_)),
       steps_per_epoch_(train_loader_.batches_per_epoch()),
-      net_(in_->spec, rank_batch(opts_, ranks_), true, opts_.seed, ctx_),
+      net_(in_->spec, rank_batch(opts_, ranks_), NetworkPurpose::Training, opts_.seed, ctx_),
       loss_(net_.logits(), net_.logits_grad(), opts_.label_smoothing),
       val_loss_(net_.logits(), net_.logits_grad(), 0.f),
       sgd_(trainable_params(net_, opts_.freeze_before), opts_.sgd),
