@@ -28,35 +28,47 @@ void make_view(const float* from, float* to, int64_t planes, int64_t h, int64_t 
   }
 }
 
+// Every mode: its name on the command line and in checkpoints, and its views with their weights.
+struct TtaModeRow {
+  TtaMode mode;
+  const char* name;
+  std::vector<TtaView> views;
+};
+
+const std::vector<TtaModeRow>& tta_modes() {
+  static const std::vector<TtaModeRow> rows = {
+      {TtaMode::None, "none", {{false, 0, 1.f}}},
+      {TtaMode::Flip, "flip", {{false, 0, 0.5f}, {true, 0, 0.5f}}},
+      // airbench94's six views: the image and its mirror, and both shifted one pixel up-left and
+      // down-right.
+      {TtaMode::FlipShift,
+       "flip-shift",
+       {{false, 0, 0.25f}, {true, 0, 0.25f}, {false, -1, 0.125f}, {true, -1, 0.125f}, {false, 1, 0.125f},
+        {true, 1, 0.125f}}},
+  };
+  return rows;
+}
+
+const TtaModeRow& row_of(TtaMode mode) {
+  for (const TtaModeRow& row : tta_modes())
+    if (row.mode == mode) return row;
+  throw std::logic_error("unknown test-time augmentation");
+}
+
 }  // namespace
 
 TtaMode parse_tta(const std::string& text) {
-  if (text == "none") return TtaMode::None;
-  if (text == "flip") return TtaMode::Flip;
-  if (text == "flip-shift") return TtaMode::FlipShift;
-  throw std::invalid_argument("unknown test-time augmentation '" + text +
-                              "' (use none, flip or flip-shift)");
+  for (const TtaModeRow& row : tta_modes())
+    if (text == row.name) return row.mode;
+  std::string names;
+  for (const TtaModeRow& row : tta_modes())
+    names += (names.empty() ? "" : &row == &tta_modes().back() ? " or " : ", ") + std::string(row.name);
+  throw std::invalid_argument("unknown test-time augmentation '" + text + "' (use " + names + ")");
 }
 
-std::string to_string(TtaMode mode) {
-  switch (mode) {
-    case TtaMode::None: return "none";
-    case TtaMode::Flip: return "flip";
-    case TtaMode::FlipShift: return "flip-shift";
-  }
-  return "?";
-}
+std::string to_string(TtaMode mode) { return row_of(mode).name; }
 
-std::vector<TtaView> tta_views(TtaMode mode) {
-  switch (mode) {
-    case TtaMode::None: return {{false, 0, 1.f}};
-    case TtaMode::Flip: return {{false, 0, 0.5f}, {true, 0, 0.5f}};
-    case TtaMode::FlipShift:
-      return {{false, 0, 0.25f},   {true, 0, 0.25f},  {false, -1, 0.125f},
-              {true, -1, 0.125f}, {false, 1, 0.125f}, {true, 1, 0.125f}};
-  }
-  throw std::logic_error("unknown test-time augmentation");
-}
+std::vector<TtaView> tta_views(TtaMode mode) { return row_of(mode).views; }
 
 TtaForward::TtaForward(Network& net, TtaMode mode) : net_(net), mode_(mode), views_(tta_views(mode)) {
   if (mode_ == TtaMode::None) return;
