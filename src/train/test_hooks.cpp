@@ -10,18 +10,23 @@
 
 namespace relunet {
 
+namespace {
+
+// An environment variable of the form N[:S] into (N, S); unset, it leaves both as they are.
+void read_epoch_and_seconds(const char* name, int64_t& epoch, double& seconds) {
+  const char* env = std::getenv(name);
+  if (!env) return;
+  char* rest = nullptr;
+  epoch = std::strtoll(env, &rest, 10);
+  if (*rest == ':') seconds = std::strtod(rest + 1, nullptr);
+}
+
+}  // namespace
+
 TestSlowdown test_slowdown() {
   TestSlowdown slowdown;
-  if (const char* env = std::getenv("RELUNET_TEST_SLOWDOWN_EPOCH")) {
-    char* rest = nullptr;
-    slowdown.epoch = std::strtoll(env, &rest, 10);
-    if (*rest == ':') slowdown.min_step_seconds = std::strtod(rest + 1, nullptr);
-  }
-  if (const char* env = std::getenv("RELUNET_TEST_SLOW_VALIDATION")) {
-    char* rest = nullptr;
-    slowdown.validation_epoch = std::strtoll(env, &rest, 10);
-    if (*rest == ':') slowdown.validation_seconds = std::strtod(rest + 1, nullptr);
-  }
+  read_epoch_and_seconds("RELUNET_TEST_SLOWDOWN_EPOCH", slowdown.epoch, slowdown.min_step_seconds);
+  read_epoch_and_seconds("RELUNET_TEST_SLOW_VALIDATION", slowdown.validation_epoch, slowdown.validation_seconds);
   return slowdown;
 }
 

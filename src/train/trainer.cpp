@@ -352,8 +352,8 @@ void Trainer::slow_validation_for_tests(const Epoch& e) const {
 
 // ---- The end of an epoch -----------------------------------------------------------------------
 
-// The epoch's training statistics, validation, best-checkpoint policy, record, checkpoints and a
-// new plan.
+// The epoch's plan (which decides whether it is the last), training statistics, validation,
+// best-checkpoint policy, record and checkpoints.
 Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
   const auto end_start = Clock::now();
   if (plan_) plan_at_epoch_end(e);
