@@ -116,19 +116,31 @@ TEST(Optim, OneCycleWarmsUpThenAnneals) {
 }
 
 // airbench94's schedule: linear 0.2 -> 1 at 23% of the steps -> linear to 0.07 (multiples of lr).
-TEST(Optim, TriangleIsLinearBothWays) {
+ScheduleOptions triangle(float lr, float warmup, float div, float final) {
   ScheduleOptions o;
   o.kind = ScheduleKind::Triangle;
-  o.lr = 2.f;
-  o.warmup = 0.2f;
-  o.div = 5.f;
-  o.final = 0.1f;
-  LrSchedule s(o, 1000, 100);
+  o.lr = lr;
+  o.warmup = warmup;
+  o.div = div;
+  o.final = final;
+  return o;
+}
+
+TEST(Optim, TriangleIsLinearBothWays) {
+  LrSchedule s(triangle(2.f, 0.2f, 5.f, 0.1f), 1000, 100);
   EXPECT_NEAR(s.at(0), 0.4, 1e-6);
   EXPECT_NEAR(s.at(100), 0.4 + 0.5 * 1.6, 1e-5);  // half-way up
   EXPECT_NEAR(s.at(200), 2.0, 1e-6);
   EXPECT_NEAR(s.at(600), 2.0 + 0.5 * (0.2 - 2.0), 1e-5);  // half-way down, a straight line
   EXPECT_NEAR(s.at(1000), 0.2, 1e-6);
+}
+
+// airbench96's long schedule: --lr-final 0 anneals all the way to zero.
+TEST(Optim, TriangleWithFinalZeroEndsAtZero) {
+  LrSchedule s(triangle(1.5f, 0.1f, 5.f, 0.f), 1000, 100);
+  EXPECT_NEAR(s.at(100), 1.5, 1e-6);
+  EXPECT_NEAR(s.at(550), 0.75, 1e-5);
+  EXPECT_EQ(s.at(1000), 0.f);
 }
 
 TEST(Optim, StepAndConstantAndCosine) {

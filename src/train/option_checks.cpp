@@ -25,6 +25,10 @@ void check_positive(double value, const char* flag) {
   check(std::isfinite(value) && value > 0, flag, fmt::format("must be a positive finite number, got {:g}", value));
 }
 
+void check_non_negative(double value, const char* flag) {
+  check(std::isfinite(value) && value >= 0, flag, fmt::format("must be zero or a positive finite number, got {:g}", value));
+}
+
 }  // namespace
 
 void validate(const TrainOptions& o) {
@@ -38,17 +42,14 @@ void validate(const TrainOptions& o) {
   check(o.schedule.step_epochs >= 1 && o.schedule.step_epochs <= kMaxEpochs, "--step-epochs",
         fmt::format("must be from 1 to {}, got {}", kMaxEpochs, o.schedule.step_epochs));
   check_positive(o.schedule.div, "--lr-div");
-  check_positive(o.schedule.final, "--lr-final");
+  check_non_negative(o.schedule.final, "--lr-final");  // 0: anneal to zero (airbench96)
   check_range(o.sgd.momentum, 0, 1, "--momentum");
   check(!o.sgd.nesterov || o.sgd.momentum > 0, "--nesterov", "needs a --momentum above 0");
-  check(std::isfinite(o.sgd.weight_decay) && o.sgd.weight_decay >= 0, "--weight-decay",
-        fmt::format("must be zero or a positive finite number, got {:g}", o.sgd.weight_decay));
+  check_non_negative(o.sgd.weight_decay, "--weight-decay");
   for (const auto& [group, flags] : {std::pair{o.sgd.bias, std::pair{"--bias-lr-scale", "--bias-decay"}},
                                      std::pair{o.sgd.norm, std::pair{"--norm-lr-scale", "--norm-decay"}}}) {
-    check(std::isfinite(group.lr_scale) && group.lr_scale >= 0, flags.first,
-          fmt::format("must be zero or a positive finite number, got {:g}", group.lr_scale));
-    check(std::isfinite(group.decay) && group.decay >= 0, flags.second,
-          fmt::format("must be zero or a positive finite number, got {:g}", group.decay));
+    check_non_negative(group.lr_scale, flags.first);
+    check_non_negative(group.decay, flags.second);
   }
   check_range(o.label_smoothing, 0, 0.999, "--label-smoothing");
   check(std::isfinite(o.time_budget_minutes) && o.time_budget_minutes >= 0, "--time-budget",
@@ -64,8 +65,7 @@ void validate(const TrainOptions& o) {
   check_range(o.stop_at_train_accuracy, 0, 1, "--stop-at-train-accuracy");
   check(o.average.every >= 1, "--average-every", fmt::format("must be at least 1, got {}", o.average.every));
   check_range(o.average.decay, 0, 1, "--average-decay");
-  check(std::isfinite(o.average.ramp) && o.average.ramp >= 0, "--average-ramp",
-        fmt::format("must be zero or a positive finite number, got {:g}", o.average.ramp));
+  check_non_negative(o.average.ramp, "--average-ramp");
   check(o.average.start_epoch >= 0 && o.average.start_epoch <= kMaxEpochs, "--average-start",
         fmt::format("must be from 0 to {}, got {}", kMaxEpochs, o.average.start_epoch));
 }
