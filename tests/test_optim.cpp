@@ -7,6 +7,7 @@
 #include "core/memory.hpp"
 #include "optim/lr_schedule.hpp"
 #include "optim/sgd.hpp"
+#include "train/option_checks.hpp"
 
 namespace relunet {
 namespace {
@@ -115,7 +116,6 @@ TEST(Optim, OneCycleWarmsUpThenAnneals) {
   EXPECT_NEAR(s.at(650), 0.5 * (0.4 + 0.4 * o.final), 1e-4);  // half-way down the cosine
 }
 
-// airbench94's schedule: linear 0.2 -> 1 at 23% of the steps -> linear to 0.07 (multiples of lr).
 ScheduleOptions triangle(float lr, float warmup, float div, float final) {
   ScheduleOptions o;
   o.kind = ScheduleKind::Triangle;
@@ -126,6 +126,7 @@ ScheduleOptions triangle(float lr, float warmup, float div, float final) {
   return o;
 }
 
+// airbench94's schedule: linear 0.2 -> 1 at 23% of the steps -> linear to 0.07 (multiples of lr).
 TEST(Optim, TriangleIsLinearBothWays) {
   LrSchedule s(triangle(2.f, 0.2f, 5.f, 0.1f), 1000, 100);
   EXPECT_NEAR(s.at(0), 0.4, 1e-6);
@@ -141,6 +142,15 @@ TEST(Optim, TriangleWithFinalZeroEndsAtZero) {
   EXPECT_NEAR(s.at(100), 1.5, 1e-6);
   EXPECT_NEAR(s.at(550), 0.75, 1e-5);
   EXPECT_EQ(s.at(1000), 0.f);
+}
+
+// The options check (command line, model-file recipe, resumed checkpoint) lets that schedule run.
+TEST(Optim, LrFinalZeroPassesTheOptionChecks) {
+  TrainOptions o;
+  o.schedule = triangle(1.5f, 0.1f, 5.f, 0.f);
+  EXPECT_NO_THROW(validate(o));
+  o.schedule.final = -0.1f;
+  EXPECT_THROW(validate(o), OptionError);
 }
 
 TEST(Optim, StepAndConstantAndCosine) {
