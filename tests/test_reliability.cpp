@@ -1,11 +1,14 @@
 // test_reliability.cpp — issue #18 through the binary, for what is not a refused input: names
-// that are not UTF-8 or hold a newline, the run directory's claim, and signals at any moment of
-// a run. (Refused inputs are rows of test_bad_inputs.cpp.)
+// that are not UTF-8 or hold a newline, the run directory's claim, a write that fails part-way
+// through a run, and signals at any moment of a run. (Refused inputs are rows of
+// test_bad_inputs.cpp.)
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -171,6 +174,54 @@ TEST_F(Reliability, ASecondRunIntoTheSameDirectoryIsRefused) {
   EXPECT_EQ(second.exit_code, 1) << second.err;
   EXPECT_NE(second.err.find(out.string() + " is in use by another relunet run"), std::string::npos)
       << second.err;
+}
+
+// A disk that fills up during epoch 2 of 2 (a file-size limit put on the running process: its
+// writes then fail with EFBIG, as on a full disk with ENOSPC): the run ends with one error that
+// shows epoch 2's result, names the file and says that last.ckpt, epoch 1's, is unchanged and
+// how to continue; continued with room, the run completes epoch 2.
+TEST_F(Reliability, AWriteThatFailsAtAnEpochsEndLeavesTheRunResumable) {
+  const fs::path out = root_ / "full-disk";
+  Args args = train_args(out);
+  *(std::find(args.begin(), args.end(), "--epochs") + 1) = "2";
+  // The limit's signal, SIGXFSZ, would kill the run instead of failing the write: ignored here, and
+  // so in the child (an ignored signal stays ignored across exec).
+  const auto previous = signal(SIGXFSZ, SIG_IGN);
+  // Epoch 2 lasts at least 2.4 s (2,375 steps of 1 ms), time enough to put the limit on.
+  const Process p = start_relunet(root_, args, {"RELUNET_TEST_SLOWDOWN_EPOCH=2:0.001"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(fs::exists(out / "best.ckpt") && fs::exists(out / "last.ckpt")) && running(p.pid) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::string epoch1 = read_bytes(out / "last.ckpt");
+  // Below a checkpoint's size (~280 KB for the tiny model), above the metrics' (~4 KB per epoch).
+  const rlimit limit{64 << 10, RLIM_INFINITY};
+  const bool limited = running(p.pid) && prlimit(p.pid, RLIMIT_FSIZE, &limit, nullptr) == 0;
+  const Output failed = finish(p);
+  signal(SIGXFSZ, previous);
+  ASSERT_TRUE(limited) << "the run ended before epoch 2: " << failed.err;
+
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  const auto lines = lines_of(failed.err);
+  ASSERT_GE(lines.size(), 2u) << failed.err;
+  EXPECT_NE(lines[lines.size() - 2].find("epoch 2/2: train loss"), std::string::npos) << failed.err;
+  const std::string& error = lines.back();
+  EXPECT_NE(error.find("cannot write '" + out.string() + "/"), std::string::npos) << error;
+  EXPECT_NE(error.find(".ckpt': write (temp file"), std::string::npos) << error;
+  EXPECT_NE(error.find("File too large; " + (out / "last.ckpt").string() +
+                       " is unchanged: continue from it with: relunet train --out " + out.string()),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find(" --resume"), std::string::npos) << error;
+  EXPECT_EQ(read_bytes(out / "last.ckpt"), epoch1);
+  for (const auto& entry : fs::directory_iterator(out))  // no temp file left behind
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+
+  const Output resumed = relunet({"train", "--resume", "--out", out, "--data", data()});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("epoch 2/2: train loss"), std::string::npos) << resumed.err;
+  EXPECT_EQ(lines_of(read_bytes(out / "metrics.jsonl")).size(), 2u) << resumed.err;
+  EXPECT_NE(read_bytes(out / "last.ckpt"), epoch1);
 }
 
 // ---- Signals -------------------------------------------------------------------------------------

@@ -242,7 +242,7 @@ void Trainer::measure_steps(Epoch& e) {
 
 TrainResult Trainer::run() {
   if (stop_.agree(comm_)) {  // during setup
-    save_last();
+    explain_failed_writes([&] { save_last(); });
     return interrupted(state_.epoch + 1);
   }
   while (state_.step < state_.total_steps) {
@@ -352,6 +352,21 @@ void Trainer::slow_validation_for_tests(const Epoch& e) const {
 
 // ---- The end of an epoch -----------------------------------------------------------------------
 
+// A write to the run directory that fails (a full disk, a quota) ends the run; its message says
+// what is left. Every file is replaced atomically, so last.ckpt is the one before, which --resume
+// continues from (dropping the metrics lines after it).
+template <class Write>
+void Trainer::explain_failed_writes(const Write& write) const {
+  try {
+    write();
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(std::string(error.what()) + "; " +
+                             (std::filesystem::exists(in_->last_path)
+                                  ? in_->last_path + " is unchanged: continue from it with: " + resume_command()
+                                  : "no checkpoint of this run was written yet"));
+  }
+}
+
 // The epoch's plan (which decides whether it is the last), training statistics, validation,
 // best-checkpoint policy, record and checkpoints.
 Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
@@ -379,10 +394,13 @@ Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
   state_.epoch = e.number;
   state_.elapsed_seconds = elapsed();
   s.best = keep_if_best(e, s);
-  if (metrics_) metrics_->append(epoch_record(e, s));
-  save_last();
-  if (s.best) save_best();
   log_epoch(e, s);
+  // best.ckpt before last.ckpt: a run that stops between them redoes this epoch on --resume.
+  explain_failed_writes([&] {
+    if (metrics_) metrics_->append(epoch_record(e, s));
+    if (s.best) save_best();
+    save_last();
+  });
   // For the plans of the next epoch; none is made here, as one made after the validation could end
   // the run at this step without the last epoch's test-time augmentation.
   if (plan_ && !s.last) state_.speed.epoch_end_seconds = seconds_since(end_start);
@@ -495,7 +513,7 @@ void Trainer::save_partial_epoch() {
     reduce_unit_counters(comm_, part.units.back());
   }
   state_.elapsed_seconds = elapsed();
-  save_last();
+  explain_failed_writes([&] { save_last(); });
 }
 
 // ---- Stopping ----------------------------------------------------------------------------------
@@ -514,10 +532,13 @@ TrainResult Trainer::interrupted(int64_t epoch) const {
   result.best_val_accuracy = state_.best_val_accuracy;
   result.signal = stop_.signal();
   result.message = std::string(signal_name(stop_.signal())) + ": stopped at " + where + "; " + in_->last_path +
-                   " is saved; continue with: " +
-                   (ranks_ > 1 ? fmt::format("mpirun -np {} ", ranks_) : std::string()) + "relunet train --out " +
-                   in_->out + " --data " + data_dir_ + " --resume";
+                   " is saved; continue with: " + resume_command();
   return result;
+}
+
+std::string Trainer::resume_command() const {
+  return (ranks_ > 1 ? fmt::format("mpirun -np {} ", ranks_) : std::string()) + "relunet train --out " + in_->out +
+         " --data " + data_dir_ + " --resume";
 }
 
 bool Trainer::reached_target_accuracy(const Epoch& e, const EpochSummary& s) const {

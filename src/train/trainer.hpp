@@ -141,8 +141,11 @@ class Trainer {
   void save_best();
   void save(const std::string& path, bool with_optimizer);
   void save_partial_epoch();
+  template <class Write>
+  void explain_failed_writes(const Write& write) const;
   // Stopping.
   TrainResult interrupted(int64_t epoch) const;
+  std::string resume_command() const;
   bool reached_target_accuracy(const Epoch& e, const EpochSummary& s) const;
   TrainResult finished() const;
 
