@@ -242,7 +242,7 @@ void Trainer::measure_steps(Epoch& e) {
 
 TrainResult Trainer::run() {
   if (stop_.agree(comm_)) {  // during setup
-    explain_failed_writes([&] { save_last(); });
+    save_last();
     return interrupted(state_.epoch + 1);
   }
   while (state_.step < state_.total_steps) {
@@ -395,12 +395,10 @@ Trainer::EpochSummary Trainer::finish_epoch(Epoch& e) {
   state_.elapsed_seconds = elapsed();
   s.best = keep_if_best(e, s);
   log_epoch(e, s);
+  if (metrics_) explain_failed_writes([&] { metrics_->append(epoch_record(e, s)); });
   // best.ckpt before last.ckpt: a run that stops between them redoes this epoch on --resume.
-  explain_failed_writes([&] {
-    if (metrics_) metrics_->append(epoch_record(e, s));
-    if (s.best) save_best();
-    save_last();
-  });
+  if (s.best) save_best();
+  save_last();
   // For the plans of the next epoch; none is made here, as one made after the validation could end
   // the run at this step without the last epoch's test-time augmentation.
   if (plan_ && !s.last) state_.speed.epoch_end_seconds = seconds_since(end_start);
@@ -501,7 +499,7 @@ void Trainer::save(const std::string& path, bool with_optimizer) {
     if (average_.active())
       for (NamedTensor& t : export_live_weights(net_)) c.optimizer.push_back(std::move(t));
   }
-  save_checkpoint(c, path);
+  explain_failed_writes([&] { save_checkpoint(c, path); });
 }
 
 // last.ckpt part-way through an epoch, with the epoch's unit counters so far (of every rank).
@@ -513,7 +511,7 @@ void Trainer::save_partial_epoch() {
     reduce_unit_counters(comm_, part.units.back());
   }
   state_.elapsed_seconds = elapsed();
-  explain_failed_writes([&] { save_last(); });
+  save_last();
 }
 
 // ---- Stopping ----------------------------------------------------------------------------------
