@@ -63,6 +63,9 @@ TEST(BudgetPlan, NeverPlansFewerStepsThanTakenNorMoreThanTheCap) {
   const BudgetPlan plan(60.0, 10, 50);
   EXPECT_EQ(plan.total_steps({70.0, 33, 1.0, 1.0, 0.0}), 33) << "over budget: stop now";
   EXPECT_EQ(plan.total_steps({0.0, 0, 100.0, 0.0, 0.0}), 1) << "at least one step";
+  EXPECT_FALSE(plan.fits({0.0, 0, 100.0, 0.0, 0.0}, 1)) << "which the run warns about";
+  EXPECT_TRUE(plan.fits({0.0, 0, 1.0, 0.0, 0.0}, 50));
+  EXPECT_FALSE(plan.fits({10.0, 0, 1.0, 0.0, 0.0}, 50)) << "what has been spent counts";
   EXPECT_EQ(plan.total_steps({0.0, 0, 0.001, 0.0, 0.0}), 50) << "the --epochs cap";
   EXPECT_THROW(BudgetPlan(0.0, 10, 50), std::invalid_argument);
 }

@@ -509,6 +509,20 @@ TEST_F(CliEndToEnd, TimeBudgetEndsWithTheTtaValidationWhenAnEpochEndRunsLong) {
   EXPECT_LE(last.at("elapsed_seconds").get<double>(), 1.03 * budget_seconds) << o.err;
 }
 
+// A budget shorter than one step and the validation cannot be kept: the run takes its one step,
+// and says beforehand that it will end late.
+TEST_F(CliEndToEnd, TimeBudgetTooShortForOneStepWarnsAndTakesOneStep) {
+  const fs::path run = root_ / "too-short";
+  const Output o = relunet({"train", "--model", "tiny", "--data", data_dir(), "--val-size", std::to_string(kValSize),
+                            "--time-budget", "0.0001", "--out", run});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  expect_mentions(o.err, {"-> 1 step (1 epoch)", "the time budget is too short for one training step and the "
+                                                "validation (~", "the run takes one step and ends late"});
+  const std::vector<json> metrics = read_metrics(run);
+  ASSERT_EQ(metrics.size(), 1u) << o.err;
+  EXPECT_EQ(metrics[0].at("step"), 1);
+}
+
 TEST_F(CliEndToEnd, DivergingLossStopsWithTheEpochBatchAndAHint) {
   const fs::path run = root_ / "diverged";
   const Output o = relunet({"train", "--model", "tiny", "--data", data_dir(), "--epochs", "2",

@@ -20,14 +20,18 @@ double BudgetPlan::seconds_left(const PlanInputs& in, int64_t total) const {
          in.final_extra_seconds;
 }
 
+bool BudgetPlan::fits(const PlanInputs& in, int64_t total) const {
+  return in.elapsed_seconds + seconds_left(in, total) <= deadline_;
+}
+
 int64_t BudgetPlan::total_steps(const PlanInputs& in) const {
   const int64_t least = std::max<int64_t>(in.step, 1);
   int64_t lo = least, hi = std::max(least, max_steps_);
-  if (in.elapsed_seconds + seconds_left(in, hi) <= deadline_) return hi;
+  if (fits(in, hi)) return hi;
   // The time left grows with the total: the largest total that fits, by bisection.
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo + 1) / 2;
-    if (in.elapsed_seconds + seconds_left(in, mid) <= deadline_)
+    if (fits(in, mid))
       lo = mid;
     else
       hi = mid - 1;

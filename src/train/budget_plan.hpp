@@ -36,6 +36,8 @@ class BudgetPlan {
   int64_t total_steps(const PlanInputs& in) const;
   // Seconds the rest of the run takes if it ends after `total` steps.
   double seconds_left(const PlanInputs& in, int64_t total) const;
+  // Whether a run that ends after `total` steps ends by the target.
+  bool fits(const PlanInputs& in, int64_t total) const;
 
  private:
   double deadline_;

@@ -176,8 +176,13 @@ void Trainer::start_new_run() {
     const double val_seconds = t.infer * double(val_loader_.batches_per_epoch());
     state_.speed = {t.train, val_seconds, val_seconds};
     plan_steps();
-    spdlog::info("time budget {:.1f} min: ~{:.3g} s per step -> {} steps ({} epochs)", opts_.time_budget_minutes,
-                 t.train, state_.total_steps, state_.epochs_total);
+    spdlog::info("time budget {:.1f} min: ~{:.3g} s per step -> {} step{} ({} epoch{})", opts_.time_budget_minutes,
+                 t.train, state_.total_steps, state_.total_steps == 1 ? "" : "s", state_.epochs_total,
+                 state_.epochs_total == 1 ? "" : "s");
+    if (!plan_->fits(plan_inputs(), state_.total_steps))
+      spdlog::warn("the time budget is too short for one training step and the validation (~{:.3g} s from now): "
+                   "the run takes one step and ends late",
+                   plan_->seconds_left(plan_inputs(), 1));
   }
   initialize_params(net_, opts_.seed);  // again after timing, which moved batch-norm statistics
   if (in_->pretrained) {
@@ -213,11 +218,14 @@ void Trainer::make_ranks_alike() {
 double Trainer::elapsed() const { return elapsed_before_ + seconds_since(run_start_); }
 
 // The run's total steps from its time budget and the latest speeds.
-void Trainer::plan_steps() {
+PlanInputs Trainer::plan_inputs() const {
   const auto final_views = int64_t(tta_views(opts_.tta).size());
-  state_.total_steps = plan_->total_steps({elapsed(), state_.step, state_.speed.step_seconds,
-                                           state_.speed.epoch_end_seconds,
-                                           state_.speed.val_seconds * double(final_views - 1)});
+  return {elapsed(), state_.step, state_.speed.step_seconds, state_.speed.epoch_end_seconds,
+          state_.speed.val_seconds * double(final_views - 1)};
+}
+
+void Trainer::plan_steps() {
+  state_.total_steps = plan_->total_steps(plan_inputs());
   comm_.broadcast(&state_.total_steps, sizeof state_.total_steps);  // rank 0's clock decides
   state_.epochs_total = epochs_of(state_.total_steps, steps_per_epoch_);
 }

@@ -121,6 +121,7 @@ class Trainer {
   void make_ranks_alike();
   // The time budget.
   double elapsed() const;
+  PlanInputs plan_inputs() const;
   void plan_steps();
   void replan();
   void measure_steps(Epoch& e);
