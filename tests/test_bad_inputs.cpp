@@ -446,6 +446,14 @@ const std::vector<Case> kCases = {
                    d / "images", "--split",    "val",                "--json"};
      },
      {"the data set in {dir}/images has 3 classes but {ckpt} has 10"}},
+    {"DataWithOtherClassNames",
+     [](const fs::path& d) {
+       const fs::path data = copy_cifar(d);
+       write_bytes(data / "batches.meta.txt", "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nboat\ntruck\n");
+       return Args{"eval", "--checkpoint", scratch().checkpoint(), "--data", data, "--split", "test"};
+     },
+     {"the data set in {dir}/data names class 9 'boat' where {ckpt} has 'ship': is it the data set the model was "
+      "trained on?"}},
     {"DataTooSmallForTheCheckpointsValidationSplit",
      [](const fs::path& d) {
        const fs::path data = copy_cifar(d);
@@ -607,9 +615,6 @@ const std::vector<Case> kCases = {
        return train_model(model_file(d, R"({"type": "fc", "units": 8}, {"type": "prelu", "init_slope": "0.25"}, {"type": "fc", "units": 10})"), d);
      },
      {"{dir}/model.json: layer 2 (\"prelu1\"): field \"init_slope\": must be a number"}},
-    {"ModelForAnotherClassCount",
-     [](const fs::path& d) { return train_model(model_file(d, R"({"type": "fc", "units": 5})", 5), d); },
-     {"the data set in ", "has 10 classes but the model {dir}/model.json has 5"}},
     {"BenchWithABadModelFile",
      [](const fs::path& d) {
        return Args{"bench", "--model", model_file(d, R"({"type": "fc", "units": 10, "bias": 1})")};
@@ -703,6 +708,13 @@ const std::vector<Case> kCases = {
        return resume_in(d, {"--model", "alexnet-cifar"});
      },
      {"{dir}/run/last.ckpt continues a run made with --model tiny: leave out --model alexnet-cifar"}},
+    {"ResumeOnDataWithAnotherClassCount",
+     [](const fs::path& d) {
+       copy_run(d);
+       write_image_folder(d / "images", {"cat", "dog", "emu"});
+       return Args{"train", "--resume", "--out", d / "run", "--data", d / "images"};
+     },
+     {"the data set in {dir}/images has 3 classes but {dir}/run/last.ckpt has 10"}},
     {"ResumeWithOtherEpochs",
      [](const fs::path& d) {
        copy_run(d);
@@ -1036,7 +1048,8 @@ INSTANTIATE_TEST_SUITE_P(Table, BadInput, ::testing::ValuesIn(kCases),
 // ---- Odd inputs that must work -----------------------------------------------------------------
 
 // Two classes of images in every odd shape: 1x1, grey, 16-bit colour and grey, 4-channel (8- and
-// 16-bit), a grey JPEG, a 20000x20000 JPEG, and a text file that is skipped with a warning.
+// 16-bit), a grey JPEG, a 20000x20000 JPEG; a text file, a broken link and a link to a folder are
+// skipped with a warning.
 TEST(OddInputs, AreAcceptedConvertedAndClassifiedInBoundedMemory) {
   const fs::path dir = scratch().root() / "odd", images = dir / "images";
   cv::Mat colour(12, 10, CV_8UC3), grey(9, 13, CV_8UC1), deep(7, 7, CV_16UC3), deep_grey(6, 5, CV_16UC1),
@@ -1055,6 +1068,8 @@ TEST(OddInputs, AreAcceptedConvertedAndClassifiedInBoundedMemory) {
   for (const auto& [name, image] : odd) write_image(images / name, image);
   write_bytes(images / "b/huge.jpg", huge_jpeg_bytes());
   write_bytes(images / "a/notes.txt", "taken on a rainy day");
+  fs::create_directory_symlink("../b", images / "a/more");  // not followed, but said
+  fs::create_symlink("nowhere.png", images / "b/gone.png");
   write_bytes(dir / "model.json", R"({"name": "odd", "input": {"channels": 3, "height": 16, "width": 16},
     "classes": 2, "layers": [{"type": "conv", "filters": 4, "kernel": 3, "pad": 1}, {"type": "relu"},
     {"type": "maxpool", "kernel": 2}, {"type": "fc", "units": 2}]})");
@@ -1063,7 +1078,10 @@ TEST(OddInputs, AreAcceptedConvertedAndClassifiedInBoundedMemory) {
       run_relunet(dir, {"train", "--model", dir / "model.json", "--data", images, "--epochs", "2",
                         "--val-size", "3", "--batch", "2", "--out", dir / "run"});
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
-  EXPECT_NE(trained.err.find("skipped 1 file without an image extension: " + (images / "a/notes.txt").string()),
+  EXPECT_NE(trained.err.find("skipped 3 entries that are not image files (another extension, a broken link or a "
+                             "link to a folder): " +
+                             (images / "a/more").string() + ", " + (images / "a/notes.txt").string() + ", " +
+                             (images / "b/gone.png").string()),
             std::string::npos)
       << trained.err;
   EXPECT_TRUE(fs::is_regular_file(dir / "run/best.ckpt"));

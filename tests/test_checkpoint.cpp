@@ -17,6 +17,7 @@
 #include "io/binary_codec.hpp"
 #include "io/checkpoint.hpp"
 #include "net/model_checkpoint.hpp"
+#include "train/checkpoint_split.hpp"
 #include "test_support.hpp"
 
 namespace relunet {
@@ -511,6 +512,26 @@ TEST(Checkpoint, PReluNetworkRoundTripsThroughAFile) {
   }
   ASSERT_EQ(logits[1].size(), logits[0].size());
   for (size_t i = 0; i < logits[0].size(); ++i) EXPECT_NEAR(logits[1][i], logits[0][i], 1e-5) << i;
+}
+
+// The message check_same_classes throws ("" if it accepts the classes).
+std::string classes_error(const std::vector<std::string>& data, const std::vector<std::string>& checkpoint) {
+  try {
+    check_same_classes(data, "data", checkpoint, "m.ckpt");
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+// eval, inspect and --resume need the data set the checkpoint was trained on.
+TEST(CheckpointClasses, MustBeTheDataSetsInItsOrderUnlessTheCheckpointsAreUnnamed) {
+  const std::vector<std::string> cats_dogs = {"cat", "dog"};
+  EXPECT_EQ(classes_error(cats_dogs, cats_dogs), "");
+  EXPECT_CONTAINS(classes_error(cats_dogs, {"cat", "dog", "emu"}), "the data set in data has 2 classes but m.ckpt has 3");
+  EXPECT_CONTAINS(classes_error({"dog", "cat"}, cats_dogs), "the data set in data names class 1 'dog' where m.ckpt has 'cat'");
+  EXPECT_EQ(classes_error(cats_dogs, {"0", "1"}), "") << "unnamed classes fit";
+  EXPECT_CONTAINS(classes_error(cats_dogs, {"1", "0"}), "names class 1 'cat' where m.ckpt has '1'");
 }
 
 }  // namespace

@@ -480,12 +480,13 @@ void write_colour_images(const fs::path& dir, int per_class, std::mt19937& rng) 
     }
 }
 
+// Written for 10 classes: a new run sizes its final layer for the folder's 3.
 const char* const kModel = R"({
-  "name": "tiny-colours", "input": {"channels": 3, "height": 24, "width": 24}, "classes": 3,
+  "name": "tiny-colours", "input": {"channels": 3, "height": 24, "width": 24}, "classes": 10,
   "layers": [
     {"type": "conv", "filters": 8, "kernel": 3, "pad": 1}, {"type": "relu"}, {"type": "maxpool", "kernel": 2},
     {"type": "conv", "filters": 16, "kernel": 3, "pad": 1}, {"type": "relu"}, {"type": "maxpool", "kernel": 2},
-    {"type": "fc", "units": 32}, {"type": "relu"}, {"type": "fc", "units": 3}]})";
+    {"type": "fc", "units": 32}, {"type": "relu"}, {"type": "fc", "units": 10}]})";
 
 TEST_F(ImageData, TrainEvalInspectAndClassifyOnAnImageFolder) {
   std::mt19937 rng(11);
@@ -500,6 +501,10 @@ TEST_F(ImageData, TrainEvalInspectAndClassifyOnAnImageFolder) {
       dir_, {"train", "--model", (dir_ / "model.json").string(), "--data", data.string(),
              "--epochs", "6", "--batch", "8", "--lr", "0.02", "--out", run.string()});
   ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.err.find("has 3 classes: the final layer 'fc2' of the model " + (dir_ / "model.json").string() +
+                       " (10 classes) has 3 units in this run"),
+            std::string::npos)
+      << o.err;
   const std::string checkpoint = (run / "best.ckpt").string();
 
   o = run_relunet(dir_, {"eval", "--checkpoint", checkpoint, "--data", data.string(), "--json"});

@@ -392,7 +392,9 @@ class UnitStatsInspect : public ::testing::Test {
     initialize_params(net, 5);
     set_entries(net, "conv2.bias", {{3, -1000.f}, {11, -1000.f}});
     set_entries(net, "fc1.bias", {{7, 1000.f}});
-    Checkpoint c = checkpoint_of(net, Normalization{}, std::vector<std::string>(10, "class"));
+    // The data have no batches.meta.txt: CIFAR-10's own class names.
+    Checkpoint c = checkpoint_of(net, Normalization{}, {"airplane", "automobile", "bird", "cat", "deer", "dog",
+                                                        "frog", "horse", "ship", "truck"});
     TrainOptions opts;
     opts.val_size = 40;
     opts.seed = 3;

@@ -34,8 +34,11 @@ ImageFileListing list_image_files(const std::string& dir) {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
       }
-      if (!it->is_regular_file()) continue;  // directories are descended into
-      (has_image_extension(path) ? listing.images : listing.skipped).push_back(path.string());
+      if (it->is_directory() && !it->is_symlink()) continue;  // descended into
+      // A broken link or a link to a folder (not followed: it may loop) is skipped as loudly as
+      // a text file, so that a data set never shrinks in silence.
+      const bool image = it->is_regular_file() && has_image_extension(path);
+      (image ? listing.images : listing.skipped).push_back(path.string());
     }
   } catch (const fs::filesystem_error& e) {
     throw std::runtime_error("cannot list the images in " + dir + ": " + e.code().message() +
@@ -52,8 +55,10 @@ void warn_skipped_files(const std::string& dir, const std::vector<std::string>& 
   std::string shown;
   for (size_t i = 0; i < std::min(kShown, skipped.size()); ++i)
     shown += (i ? ", " : "") + printable(skipped[i]);
-  spdlog::warn("{}: skipped {} file{} without an image extension: {}{}", printable(dir), skipped.size(),
-               skipped.size() == 1 ? "" : "s", shown, skipped.size() > kShown ? ", ..." : "");
+  spdlog::warn("{}: skipped {} {} (another extension, a broken link or a link to a folder): {}{}",
+               printable(dir), skipped.size(),
+               skipped.size() == 1 ? "entry that is not an image file" : "entries that are not image files",
+               shown, skipped.size() > kShown ? ", ..." : "");
 }
 
 }  // namespace relunet

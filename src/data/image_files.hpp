@@ -14,15 +14,15 @@ bool has_image_extension(const std::filesystem::path& file);
 
 struct ImageFileListing {
   std::vector<std::string> images;   // sorted paths
-  std::vector<std::string> skipped;  // other files, sorted
+  std::vector<std::string> skipped;  // other entries, sorted: other files, broken links, links to folders
 };
 
 // The files under `dir`, recursively. Hidden entries (".DS_Store", ".ipynb_checkpoints/") are
-// ignored entirely; symbolic links to directories are not followed. Throws std::runtime_error
-// naming the directory if it cannot be read.
+// ignored entirely; symbolic links to directories are not followed (they are listed as skipped).
+// Throws std::runtime_error naming the directory if it cannot be read.
 ImageFileListing list_image_files(const std::string& dir);
 
-// Logs one warning for files skipped in `dir` (their number and the first few), if any.
+// Logs one warning for entries skipped in `dir` (their number and the first few), if any.
 void warn_skipped_files(const std::string& dir, const std::vector<std::string>& skipped);
 
 }  // namespace relunet

@@ -32,6 +32,12 @@ void override_activation(ModelSpec& spec, const Activation& act) {
     if (layer.kind == LayerKind::Activation) layer.act = act;
 }
 
+void set_class_count(ModelSpec& spec, int64_t classes) {
+  spec.layers.back().outputs = classes;
+  spec.classes = classes;
+  infer_shapes(spec);
+}
+
 void infer_shapes(ModelSpec& spec) {
   try {
     check_positive(spec.input.c, "channels");

@@ -37,6 +37,11 @@ std::string to_json(const ModelSpec& spec);
 // Replaces the function of every hidden activation layer (the --activation flag).
 void override_activation(ModelSpec& spec, const Activation& act);
 
+// Sizes the final fc layer, and the model, for `classes` classes (a data set with another number
+// of classes than the model file's, or than a pretrained checkpoint's); the layer's other fields
+// stay. The caller initialises that layer afresh.
+void set_class_count(ModelSpec& spec, int64_t classes);
+
 // Recomputes in/out shapes, MACs and parameter counts; throws if a layer does not fit its input.
 void infer_shapes(ModelSpec& spec);
 

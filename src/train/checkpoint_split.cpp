@@ -4,9 +4,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/printable.hpp"
 #include "train/train_options.hpp"
 
 namespace relunet {
+
+void check_same_classes(const std::vector<std::string>& data_classes, const std::string& data_dir,
+                        const std::vector<std::string>& checkpoint_classes, const std::string& checkpoint) {
+  if (data_classes.size() != checkpoint_classes.size())
+    throw std::runtime_error("the data set in " + data_dir + " has " + std::to_string(data_classes.size()) +
+                             " classes but " + checkpoint + " has " + std::to_string(checkpoint_classes.size()));
+  // Classes named by their indices are unnamed (an ONNX model imported without class names):
+  // such a checkpoint fits any data set of that many classes.
+  bool unnamed = true;
+  for (size_t i = 0; i < checkpoint_classes.size(); ++i) unnamed = unnamed && checkpoint_classes[i] == std::to_string(i);
+  for (size_t i = 0; i < data_classes.size() && !unnamed; ++i)
+    if (data_classes[i] != checkpoint_classes[i])
+      throw std::runtime_error("the data set in " + data_dir + " names class " + std::to_string(i + 1) + " '" +
+                               printable(data_classes[i]) + "' where " + checkpoint + " has '" +
+                               printable(checkpoint_classes[i]) + "': is it the data set the model was trained on?");
+}
 
 CheckpointSplit open_checkpoint_split(const LoadedModel& model, const std::string& data_dir,
                                       SplitName split, int batch) {
@@ -16,11 +33,7 @@ CheckpointSplit open_checkpoint_split(const LoadedModel& model, const std::strin
   });
   CheckpointSplit s;
   s.data = open_dataset(data_dir, split);
-  const size_t classes = model.checkpoint.class_names.size();
-  if (s.data->class_names().size() != classes)
-    throw std::runtime_error("the data set in " + data_dir + " has " +
-                             std::to_string(s.data->class_names().size()) + " classes but " +
-                             model.path + " has " + std::to_string(classes));
+  check_same_classes(s.data->class_names(), data_dir, model.checkpoint.class_names, model.path);
   if (split != SplitName::Test && carves_validation(*s.data) &&
       static_cast<size_t>(run_opts.val_size) >= s.data->size())
     throw std::runtime_error("the data set in " + data_dir + " has " +

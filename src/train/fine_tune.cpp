@@ -22,16 +22,14 @@ Pretrained load_pretrained(const std::string& path, int64_t classes, const std::
   if (!freeze_before.empty() && !found)
     throw std::runtime_error("--freeze-before: the model of " + path + " has no layer '" + freeze_before +
                              "'; its layers: " + names);
-  LayerSpec& last = p.spec.layers.back();
+  const LayerSpec& last = p.spec.layers.back();
   p.replaced_final = p.spec.classes != classes;
   if (p.replaced_final) {
     spdlog::info(
         "--init-from {}: the model has {} classes and the data {}: replacing the final layer '{}' "
         "with a freshly initialised one of {} units",
         path, p.spec.classes, classes, last.name, classes);
-    last.outputs = classes;
-    p.spec.classes = classes;
-    infer_shapes(p.spec);
+    set_class_count(p.spec, classes);
   } else {
     spdlog::info("--init-from {}: starting from all of its weights ({} classes, as the data)", path, classes);
   }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "data/data_source.hpp"
+#include "train/checkpoint_split.hpp"
 #include "train/option_checks.hpp"
 #include "train/resume_checks.hpp"
 #include "train/run_checkpoint.hpp"
@@ -54,21 +55,26 @@ void RunInputs::resume(const TrainRun& run, bool leader) {
   reject_changed_options(run, opts, last_path);
 }
 
-// The checkpoint's model on resume, the pretrained one with --init-from, else --model; it must
-// have as many classes as the data set.
+// The checkpoint's model on resume, the pretrained one with --init-from, else --model. A new run
+// sizes the model's final layer for the data set's classes (a model file's class count is what
+// it was written for, not a property of the network: an image folder of 3 classes trains the
+// default model with a 3-unit head); a resumed run must have the data it started with.
 void RunInputs::choose_model(const TrainRun& run) {
+  const auto classes = static_cast<int64_t>(data->class_names().size());
   if (!resumed && !opts.init_from.empty())
-    pretrained = load_pretrained(opts.init_from, int64_t(data->class_names().size()), opts.freeze_before);
+    pretrained = load_pretrained(opts.init_from, classes, opts.freeze_before);
   spec = resumed      ? parse_model(resumed->model_json, last_path)
          : pretrained ? pretrained->spec
                       : load_model(opts.model, run.models_dir);
   if (resumed) check_activation(spec, opts, last_path);
   if (!resumed && opts.activation) override_activation(spec, *opts.activation);
-  if (static_cast<int64_t>(data->class_names().size()) != spec.classes)
-    throw std::runtime_error("the data set in " + run.data_dir + " has " +
-                             std::to_string(data->class_names().size()) + " classes but the model " +
-                             (resumed ? "of " + last_path : opts.model) + " has " +
-                             std::to_string(spec.classes));
+  if (resumed) check_same_classes(data->class_names(), run.data_dir, resumed->class_names, last_path);
+  if (classes != spec.classes) {
+    spdlog::info("the data set in {} has {} classes: the final layer '{}' of the model {} ({} classes) "
+                 "has {} units in this run",
+                 run.data_dir, classes, spec.layers.back().name, opts.model, spec.classes, classes);
+    set_class_count(spec, classes);
+  }
   if (opts.augment.cutout > std::min(spec.input.h, spec.input.w))
     throw std::runtime_error("--cutout " + std::to_string(opts.augment.cutout) + " is larger than the " +
                              std::to_string(spec.input.h) + "x" + std::to_string(spec.input.w) +
