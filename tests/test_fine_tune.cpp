@@ -10,9 +10,13 @@
 #include <random>
 #include <sstream>
 
+#include "core/context.hpp"
 #include "io/checkpoint.hpp"
 #include "model/model_spec.hpp"
+#include "net/initialization.hpp"
+#include "net/model_checkpoint.hpp"
 #include "test_files.hpp"
+#include "train/fine_tune.hpp"
 
 namespace relunet::test {
 namespace {
@@ -81,6 +85,32 @@ TEST(FineTune, ReplacesTheFinalLayerFreezesTheOthersAndLearnsTheNewTask) {
   for (std::string line; std::getline(metrics, line);)
     last_val_accuracy = nlohmann::json::parse(line).at("val_accuracy").get<double>();
   EXPECT_GE(last_val_accuracy, 0.9) << "the new final layer should separate warm from cool images";
+}
+
+// A trained head scores the checkpoint's classes in its order: it is kept only for the same
+// classes, or for unnamed ones (an imported model's), and replaced for another number of classes
+// or the same number named otherwise.
+TEST(FineTune, KeepsTheFinalLayerOnlyForTheCheckpointsClasses) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "relunet_fine_tune_classes";
+  fs::create_directories(dir);
+  Context ctx;
+  Network net(load_model("tiny", std::string(RELUNET_SOURCE_DIR) + "/models"), 1, NetworkPurpose::Inference, 0, ctx);
+  initialize_params(net, 1);
+  std::vector<std::string> cifar = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+  std::vector<std::string> unnamed;
+  for (int k = 0; k < 10; ++k) unnamed.push_back(std::to_string(k));
+  save_checkpoint(checkpoint_of(net, Normalization{}, cifar), (dir / "named.ckpt").string());
+  save_checkpoint(checkpoint_of(net, Normalization{}, unnamed), (dir / "unnamed.ckpt").string());
+  std::vector<std::string> renamed = cifar;
+  std::swap(renamed[0], renamed[1]);
+
+  EXPECT_FALSE(load_pretrained((dir / "named.ckpt").string(), cifar, "").replaced_final);
+  EXPECT_TRUE(load_pretrained((dir / "named.ckpt").string(), renamed, "").replaced_final) << "same number, other order";
+  EXPECT_FALSE(load_pretrained((dir / "unnamed.ckpt").string(), renamed, "").replaced_final);
+  const Pretrained two = load_pretrained((dir / "named.ckpt").string(), {"cool", "warm"}, "");
+  EXPECT_TRUE(two.replaced_final);
+  EXPECT_EQ(two.spec.classes, 2);
+  EXPECT_EQ(two.spec.layers.back().outputs, 2);
 }
 
 }  // namespace

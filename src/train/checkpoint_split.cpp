@@ -9,16 +9,19 @@
 
 namespace relunet {
 
+bool unnamed_classes(const std::vector<std::string>& classes) {
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (classes[i] != std::to_string(i)) return false;
+  return true;
+}
+
 void check_same_classes(const std::vector<std::string>& data_classes, const std::string& data_dir,
                         const std::vector<std::string>& checkpoint_classes, const std::string& checkpoint) {
   if (data_classes.size() != checkpoint_classes.size())
     throw std::runtime_error("the data set in " + data_dir + " has " + std::to_string(data_classes.size()) +
                              " classes but " + checkpoint + " has " + std::to_string(checkpoint_classes.size()));
-  // Classes named by their indices are unnamed (an ONNX model imported without class names):
-  // such a checkpoint fits any data set of that many classes.
-  bool unnamed = true;
-  for (size_t i = 0; i < checkpoint_classes.size(); ++i) unnamed = unnamed && checkpoint_classes[i] == std::to_string(i);
-  for (size_t i = 0; i < data_classes.size() && !unnamed; ++i)
+  if (unnamed_classes(checkpoint_classes)) return;
+  for (size_t i = 0; i < data_classes.size(); ++i)
     if (data_classes[i] != checkpoint_classes[i])
       throw std::runtime_error("the data set in " + data_dir + " names class " + std::to_string(i + 1) + " '" +
                                printable(data_classes[i]) + "' where " + checkpoint + " has '" +

@@ -7,10 +7,12 @@
 #include <stdexcept>
 
 #include "net/network_state.hpp"
+#include "train/checkpoint_split.hpp"
 
 namespace relunet {
 
-Pretrained load_pretrained(const std::string& path, int64_t classes, const std::string& freeze_before) {
+Pretrained load_pretrained(const std::string& path, const std::vector<std::string>& classes,
+                           const std::string& freeze_before) {
   Pretrained p{path, load_checkpoint(path), {}, false};
   p.spec = parse_model(p.checkpoint.model_json, path + " (model definition)");
   std::string names;
@@ -23,15 +25,18 @@ Pretrained load_pretrained(const std::string& path, int64_t classes, const std::
     throw std::runtime_error("--freeze-before: the model of " + path + " has no layer '" + freeze_before +
                              "'; its layers: " + names);
   const LayerSpec& last = p.spec.layers.back();
-  p.replaced_final = p.spec.classes != classes;
+  const auto count = static_cast<int64_t>(classes.size());
+  const bool renamed = p.spec.classes == count && !unnamed_classes(p.checkpoint.class_names) &&
+                       p.checkpoint.class_names != classes;
+  p.replaced_final = p.spec.classes != count || renamed;
   if (p.replaced_final) {
     spdlog::info(
-        "--init-from {}: the model has {} classes and the data {}: replacing the final layer '{}' "
+        "--init-from {}: the model has {} classes and the data {}{}: replacing the final layer '{}' "
         "with a freshly initialised one of {} units",
-        path, p.spec.classes, classes, last.name, classes);
-    set_class_count(p.spec, classes);
+        path, p.spec.classes, count, renamed ? ", named otherwise" : "", last.name, count);
+    set_class_count(p.spec, count);
   } else {
-    spdlog::info("--init-from {}: starting from all of its weights ({} classes, as the data)", path, classes);
+    spdlog::info("--init-from {}: starting from all of its weights ({} classes, as the data)", path, count);
   }
   return p;
 }

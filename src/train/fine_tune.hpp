@@ -1,6 +1,6 @@
 // fine_tune.hpp — starting a training run from another model's weights (train --init-from): the
-// checkpoint's model, its final layer replaced when the new data set has another number of
-// classes, and optionally the layers before a named one frozen.
+// checkpoint's model, its final layer replaced when the new data set has other classes, and
+// optionally the layers before a named one frozen.
 #pragma once
 
 #include <string>
@@ -16,13 +16,15 @@ struct Pretrained {
   std::string path;
   Checkpoint checkpoint;
   ModelSpec spec;               // the model to train: the checkpoint's, with `classes` outputs
-  bool replaced_final = false;  // the final layer starts afresh (another class count)
+  bool replaced_final = false;  // the final layer starts afresh (other classes)
 };
 
-// Loads the checkpoint at `path` and fits its model to `classes` classes, saying in the log
-// whether the final layer is replaced. Throws, listing the layer names, if `freeze_before` is
-// given and names no layer of the model.
-Pretrained load_pretrained(const std::string& path, int64_t classes, const std::string& freeze_before);
+// Loads the checkpoint at `path` and fits its model to the data set's `classes`: the final layer
+// is replaced when their number or their names differ from the checkpoint's (a trained head
+// scores the checkpoint's classes, in its order), as the log says. Throws, listing the layer
+// names, if `freeze_before` is given and names no layer of the model.
+Pretrained load_pretrained(const std::string& path, const std::vector<std::string>& classes,
+                           const std::string& freeze_before);
 
 // Copies the checkpoint's parameters into `net` (built from p.spec), except the final layer's
 // when it was replaced: that layer keeps the values `net` was initialised with.

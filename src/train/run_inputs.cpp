@@ -62,7 +62,7 @@ void RunInputs::resume(const TrainRun& run, bool leader) {
 void RunInputs::choose_model(const TrainRun& run) {
   const auto classes = static_cast<int64_t>(data->class_names().size());
   if (!resumed && !opts.init_from.empty())
-    pretrained = load_pretrained(opts.init_from, classes, opts.freeze_before);
+    pretrained = load_pretrained(opts.init_from, data->class_names(), opts.freeze_before);
   spec = resumed      ? parse_model(resumed->model_json, last_path)
          : pretrained ? pretrained->spec
                       : load_model(opts.model, run.models_dir);
