@@ -106,14 +106,19 @@ const char* kEveryLayerType = R"(
 )";
 
 TEST(ModelSpec, EveryShippedModelParses) {
-  for (const char* name : {"tiny", "tiny-prelu", "alexnet-cifar", "alexnet-cifar-bn", "alexnet-cifar-fast", "alexnet"}) {
+  int models = 0;
+  for (const auto& file : std::filesystem::directory_iterator(kModelsDir)) {
+    if (file.path().extension() != ".json") continue;
+    const std::string name = file.path().stem().string();
     SCOPED_TRACE(name);
+    ++models;
     const ModelSpec spec = load_model(name, kModelsDir);
     EXPECT_EQ(spec.name, name);
     ASSERT_FALSE(spec.layers.empty());
     EXPECT_EQ(spec.layers.back().kind, LayerKind::FullyConnected);
     EXPECT_EQ(spec.layers.back().out, (Shape{spec.classes, 1, 1}));
   }
+  EXPECT_GE(models, 10) << "model files in " << kModelsDir;
 }
 
 TEST(ModelSpec, LoadsByPathAndListsAvailableModelsForUnknownName) {
