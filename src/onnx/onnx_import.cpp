@@ -514,17 +514,21 @@ std::vector<std::string> class_names(const onnx::ModelProto& model, int64_t clas
 }
 
 // (rgb/255 - mean) / std that the graph's input expects, followed by the graph's own affine
-// prefix: relunet's normalisation is their composition.
+// prefix: relunet's normalisation is their composition. Its range keeps it a float that export
+// can write back (a standard deviation that is finite as a double can overflow or vanish as a
+// float, and 1/stddev with it).
 Normalization input_normalization(const Normalization& graph_input, const Affine& prefix,
                                   const std::string& origin) {
+  constexpr double kLimit = 1e6;
   Normalization n;
   for (size_t c = 0; c < 3; ++c) {
     const double stddev = graph_input.stddev[c] / prefix.scale[c];
     const double mean = graph_input.mean[c] - prefix.shift[c] * stddev;
-    if (!(stddev > 0) || !std::isfinite(stddev) || !std::isfinite(mean))
+    if (!(stddev >= 1 / kLimit && stddev <= kLimit && std::abs(mean) <= kLimit))
       throw std::runtime_error(origin +
                                ": the input normalisation (the leading Mul/Add/Sub/Div nodes) must scale "
-                               "each channel by a positive factor");
+                               "each channel by a positive factor, to a standard deviation from 1e-6 to 1e6 "
+                               "and a mean within +-1e6 (of 0-1 pixel values)");
     n.mean[c] = static_cast<float>(mean);
     n.stddev[c] = static_cast<float>(stddev);
   }
