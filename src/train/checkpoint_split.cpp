@@ -9,18 +9,19 @@
 
 namespace relunet {
 
-bool unnamed_classes(const std::vector<std::string>& classes) {
-  for (size_t i = 0; i < classes.size(); ++i)
-    if (classes[i] != std::to_string(i)) return false;
-  return true;
+bool same_classes(const std::vector<std::string>& data_classes, const std::vector<std::string>& checkpoint_classes) {
+  if (data_classes.size() != checkpoint_classes.size()) return false;
+  bool unnamed = true;
+  for (size_t i = 0; i < checkpoint_classes.size(); ++i) unnamed = unnamed && checkpoint_classes[i] == std::to_string(i);
+  return unnamed || data_classes == checkpoint_classes;
 }
 
 void check_same_classes(const std::vector<std::string>& data_classes, const std::string& data_dir,
                         const std::vector<std::string>& checkpoint_classes, const std::string& checkpoint) {
+  if (same_classes(data_classes, checkpoint_classes)) return;
   if (data_classes.size() != checkpoint_classes.size())
     throw std::runtime_error("the data set in " + data_dir + " has " + std::to_string(data_classes.size()) +
                              " classes but " + checkpoint + " has " + std::to_string(checkpoint_classes.size()));
-  if (unnamed_classes(checkpoint_classes)) return;
   for (size_t i = 0; i < data_classes.size(); ++i)
     if (data_classes[i] != checkpoint_classes[i])
       throw std::runtime_error("the data set in " + data_dir + " names class " + std::to_string(i + 1) + " '" +

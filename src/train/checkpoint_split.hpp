@@ -17,13 +17,12 @@ struct CheckpointSplit {
   std::unique_ptr<BatchLoader> loader;  // reads *data; declared after it, destroyed before it
 };
 
-// Whether classes are named by their indices ("0", "1", ...): an ONNX model imported without
-// class names. Such classes fit any data set of as many classes.
-bool unnamed_classes(const std::vector<std::string>& classes);
+// Whether a data set's classes are a checkpoint's, in its order (labels are indices, so another
+// class list would be scored as if it were the checkpoint's). Classes named by their indices
+// ("0", "1", ...: an ONNX model imported without names) fit any data set of as many classes.
+bool same_classes(const std::vector<std::string>& data_classes, const std::vector<std::string>& checkpoint_classes);
 
-// Throws std::runtime_error unless the data set in `data_dir` has the classes `checkpoint` was
-// trained on, in its order: labels are indices, so another class list would be scored as if it
-// were the checkpoint's; unnamed classes fit any data set of that many.
+// Throws std::runtime_error, naming the first difference, unless same_classes.
 void check_same_classes(const std::vector<std::string>& data_classes, const std::string& data_dir,
                         const std::vector<std::string>& checkpoint_classes, const std::string& checkpoint);
 

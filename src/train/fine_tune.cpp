@@ -26,9 +26,8 @@ Pretrained load_pretrained(const std::string& path, const std::vector<std::strin
                              "'; its layers: " + names);
   const LayerSpec& last = p.spec.layers.back();
   const auto count = static_cast<int64_t>(classes.size());
-  const bool renamed = p.spec.classes == count && !unnamed_classes(p.checkpoint.class_names) &&
-                       p.checkpoint.class_names != classes;
-  p.replaced_final = p.spec.classes != count || renamed;
+  p.replaced_final = p.spec.classes != count || !same_classes(classes, p.checkpoint.class_names);
+  const bool renamed = p.spec.classes == count;  // when replaced
   if (p.replaced_final) {
     spdlog::info(
         "--init-from {}: the model has {} classes and the data {}{}: replacing the final layer '{}' "

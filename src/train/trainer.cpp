@@ -179,10 +179,11 @@ void Trainer::start_new_run() {
     spdlog::info("time budget {:.1f} min: ~{:.3g} s per step -> {} step{} ({} epoch{})", opts_.time_budget_minutes,
                  t.train, state_.total_steps, state_.total_steps == 1 ? "" : "s", state_.epochs_total,
                  state_.epochs_total == 1 ? "" : "s");
-    if (!plan_->fits(plan_inputs(), state_.total_steps))
+    const PlanInputs now = plan_inputs();
+    if (!plan_->fits(now, state_.total_steps))
       spdlog::warn("the time budget is too short for one training step and the validation (~{:.3g} s from now): "
                    "the run takes one step and ends late",
-                   plan_->seconds_left(plan_inputs(), 1));
+                   plan_->seconds_left(now, 1));
   }
   initialize_params(net_, opts_.seed);  // again after timing, which moved batch-norm statistics
   if (in_->pretrained) {
@@ -217,13 +218,14 @@ void Trainer::make_ranks_alike() {
 
 double Trainer::elapsed() const { return elapsed_before_ + seconds_since(run_start_); }
 
-// The run's total steps from its time budget and the latest speeds.
+// What the plan is made from now: the time spent and the latest speeds.
 PlanInputs Trainer::plan_inputs() const {
   const auto final_views = int64_t(tta_views(opts_.tta).size());
   return {elapsed(), state_.step, state_.speed.step_seconds, state_.speed.epoch_end_seconds,
           state_.speed.val_seconds * double(final_views - 1)};
 }
 
+// The run's total steps from its time budget and the latest speeds.
 void Trainer::plan_steps() {
   state_.total_steps = plan_->total_steps(plan_inputs());
   comm_.broadcast(&state_.total_steps, sizeof state_.total_steps);  // rank 0's clock decides
