@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "io/atomic_file.hpp"
+#include "io/output_path.hpp"
 #include "io/json_text.hpp"
 #include "io/printable.hpp"
 #include "stats/unit_table.hpp"
@@ -83,6 +84,7 @@ Command add_inspect(CLI::App& app) {
   return {sub, [a] {
             if (a->gradients) return print_gradients(a->checkpoint, a->data, a->split, a->batch, a->batches, a->json);
             const SplitName split = parse_split(a->split);
+            if (!a->csv.empty()) check_output_file(a->csv, "--csv");
             Context ctx;
             LoadedModel model = load_model_checkpoint(a->checkpoint, a->batch, ctx);
             Network& net = *model.net;

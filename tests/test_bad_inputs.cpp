@@ -985,6 +985,44 @@ const std::vector<Case> kCases = {
        return train_on(d / "data", d);
      },
      {"{dir}/data/data_batch_2.bin: not a regular file (a FIFO)"}},
+
+    // ---- Output paths a write would fail on: refused before any work, not after it
+    {"RunDirectoryIsAFile",
+     [](const fs::path& d) {
+       write_bytes(d / "run", "not a directory");
+       return train_on(scratch().cifar(), d);
+     },
+     {"--out {dir}/run: not a directory"}},
+    {"RunDirectoryUnderAFile",
+     [](const fs::path& d) {
+       write_bytes(d / "file", "not a directory");
+       return with(train_on(scratch().cifar(), d), "--out", d / "file/run");
+     },
+     {"--out {dir}/file/run: {dir}/file is not a directory"}},
+    {"ExportOntoADirectory",
+     [](const fs::path& d) {
+       fs::create_directories(d / "m.onnx");
+       return Args{"export", "--checkpoint", scratch().checkpoint(), "--out", d / "m.onnx"};
+     },
+     {"--out {dir}/m.onnx: a directory, not a file"}},
+    {"ExportIntoAMissingDirectory",
+     [](const fs::path& d) {
+       return Args{"export", "--checkpoint", scratch().checkpoint(), "--out", d / "nowhere/m.onnx"};
+     },
+     {"--out {dir}/nowhere/m.onnx: the directory {dir}/nowhere does not exist"}},
+    {"ImportIntoAFile",
+     [](const fs::path& d) {
+       relunet::export_onnx_file(scratch().checkpoint(), (d / "m.onnx").string());
+       write_bytes(d / "out", "not a directory");
+       return Args{"import", d / "m.onnx", "--out", d / "out"};
+     },
+     {"--out {dir}/out: not a directory"}},
+    {"InspectCsvOntoADirectory",
+     [](const fs::path& d) {
+       fs::create_directories(d / "units.csv");
+       return inspect_with(scratch().checkpoint(), d);
+     },
+     {"--csv {dir}/units.csv: a directory, not a file"}},
 };
 
 // Every directory and regular file under `dir` (path relative to it -> size and checksum).

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "io/atomic_file.hpp"
+#include "io/output_path.hpp"
 #include "layers/layer_kind.hpp"
 #include "layers/onnx_graph.hpp"
 #include "model/model_spec.hpp"
@@ -162,6 +163,7 @@ onnx::ModelProto export_onnx(const Checkpoint& ckpt, const std::string& origin) 
 }
 
 void export_onnx_file(const std::string& checkpoint_path, const std::string& out_path) {
+  check_output_file(out_path, "--out");
   const onnx::ModelProto model = export_onnx(load_checkpoint(checkpoint_path), checkpoint_path);
   std::string bytes;
   if (!model.SerializeToString(&bytes))

@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "io/atomic_file.hpp"
+#include "io/output_path.hpp"
 #include "layers/conv.hpp"
 #include "model/model_spec.hpp"
 #include "onnx/onnx_export.hpp"
@@ -638,6 +639,7 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
 void import_onnx_file(const std::string& onnx_path, const std::string& out_dir,
                       const OnnxImportOptions& options) {
   namespace fs = std::filesystem;
+  check_output_directory(out_dir, "--out");
   std::error_code error;
   const uintmax_t size = fs::file_size(onnx_path, error);
   if (error) throw std::runtime_error(onnx_path + ": cannot read: " + error.message());
@@ -649,7 +651,7 @@ void import_onnx_file(const std::string& onnx_path, const std::string& out_dir,
   bytes << in.rdbuf();
   if (!in) throw std::runtime_error(onnx_path + ": cannot read");
   const Checkpoint ckpt = import_onnx(bytes.str(), onnx_path, options);
-  fs::create_directories(out_dir);
+  create_output_directory(out_dir);
   write_file_atomically(out_dir + "/model.json", ckpt.model_json);
   save_checkpoint(ckpt, out_dir + "/model.ckpt");
 }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "data/data_source.hpp"
+#include "io/output_path.hpp"
 #include "train/checkpoint_split.hpp"
 #include "train/option_checks.hpp"
 #include "train/resume_checks.hpp"
@@ -22,6 +23,7 @@ RunInputs::RunInputs(const TrainRun& run, int ranks, bool leader)
     resume(run, leader);
   else
     refuse_existing_run();
+  if (leader) check_output_directory(out, "--out");  // only the leader writes
   check_ranks(opts, state, resumed.has_value(), ranks, last_path);
   state.ranks = ranks;
   data = open_dataset(run.data_dir, SplitName::Train);

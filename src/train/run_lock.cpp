@@ -5,14 +5,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <stdexcept>
 #include <system_error>
+
+#include "io/output_path.hpp"
 
 namespace relunet {
 
 RunDirectoryLock::RunDirectoryLock(const std::string& dir) {
-  std::filesystem::create_directories(dir);
+  create_output_directory(dir);
   fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd_ < 0)
     throw std::runtime_error(dir + ": cannot open the run directory: " +
