@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   // More threads than this only compete for the cores (and can exhaust libgomp's resources).
   const int max_threads = 4 * int(std::max(1u, std::thread::hardware_concurrency()));
-  app.add_option("--threads", threads, "Threads for oneDNN and OpenMP (default: all cores)")
+  app.add_option("--threads", threads, "Threads for oneDNN and OpenMP (default, or 0: all cores)")
       ->check(relunet::cli::kNonNegative)
       ->check(CLI::Validator(
           [max_threads](std::string& text) -> std::string {

@@ -371,6 +371,12 @@ const std::vector<Case> kCases = {
        return train_on_folder(d / "images", d);
      },
      {"class folder {dir}/images/emu has no image files"}},
+    {"ImageFolderOfOneClass",
+     [](const fs::path& d) {
+       write_image_folder(d / "images", {"cat"});
+       return train_on_folder(d / "images", d);
+     },
+     {"the data set in {dir}/images has only the class 'cat': a classifier learns from two or more"}},
     {"ValidationClassWithoutTrainingFolder",
      [](const fs::path& d) {
        write_image_folder(d / "images/train", {"cat", "dog"});

@@ -7,6 +7,7 @@
 
 #include "data/data_source.hpp"
 #include "io/output_path.hpp"
+#include "io/printable.hpp"
 #include "train/checkpoint_split.hpp"
 #include "train/option_checks.hpp"
 #include "train/resume_checks.hpp"
@@ -63,6 +64,10 @@ void RunInputs::resume(const TrainRun& run, bool leader) {
 // default model with a 3-unit head); a resumed run must have the data it started with.
 void RunInputs::choose_model(const TrainRun& run) {
   const auto classes = static_cast<int64_t>(data->class_names().size());
+  if (classes == 1)  // one class: the loss is 0 and every prediction right, whatever the weights
+    throw std::runtime_error("the data set in " + run.data_dir + " has only the class '" +
+                             printable(data->class_names().front()) +
+                             "': a classifier learns from two or more (one folder per class)");
   if (!resumed && !opts.init_from.empty())
     pretrained = load_pretrained(opts.init_from, data->class_names(), opts.freeze_before);
   spec = resumed      ? parse_model(resumed->model_json, last_path)
