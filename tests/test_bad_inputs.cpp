@@ -483,6 +483,14 @@ const std::vector<Case> kCases = {
        return eval_with(edited_checkpoint(d, [](std::string& f) { f.replace(0, 4, "PK\x03\x04"); }));
      },
      {"{dir}/bad.ckpt", "not a relunet checkpoint"}},
+    {"ModelFileAsCheckpoint", [](const fs::path& d) { return eval_with(model_file(d, R"({"type": "fc", "units": 10})")); },
+     {"{dir}/model.json", "not a relunet checkpoint (wrong magic bytes: a JSON file, such as a model file"}},
+    {"OnnxModelAsCheckpoint",
+     [](const fs::path& d) {
+       relunet::export_onnx_file(scratch().checkpoint(), (d / "m.onnx").string());
+       return eval_with(d / "m.onnx");
+     },
+     {"{dir}/m.onnx", "an ONNX model? relunet import converts one into a checkpoint"}},
     {"NewerVersion",
      [](const fs::path& d) {
        return eval_with(edited_checkpoint(d, [](std::string& f) {
@@ -562,6 +570,8 @@ const std::vector<Case> kCases = {
      {"{dir}/run/last.ckpt: malformed training state", "options"}},
 
     // ---- Model files
+    {"CheckpointAsModelFile", [](const fs::path& d) { return train_model(scratch().checkpoint(), d); },
+     {"{ckpt}: a relunet checkpoint, not a model file: --init-from {ckpt} fine-tunes from it"}},
     {"MissingModelFile", [](const fs::path& d) { return train_model(d / "none.json", d); },
      {"model file not found: {dir}/none.json"}},
     {"ModelFileNotJson",

@@ -164,13 +164,24 @@ struct Section {
   std::string_view payload;
 };
 
+// What a file without the magic bytes looks like, for the error: the files users confuse with a
+// checkpoint are model files and ONNX models (whose first field, ir_version, is the byte 0x08).
+std::string what_it_looks_like(std::string_view file) {
+  const size_t first = file.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && file[first] == '{')
+    return ": a JSON file, such as a model file, which train --model takes";
+  if (!file.empty() && file[0] == '\x08')
+    return ": an ONNX model? relunet import converts one into a checkpoint";
+  return "";
+}
+
 // Checks magic and version, splits the file into sections up to the 'CRC ' section, and
 // verifies the checksum — all before any payload is interpreted.
 std::vector<Section> split_sections(std::string_view file, const std::string& where) {
   ByteReader reader(file, where);
   const size_t magic_bytes_present = std::min(file.size(), kMagic.size());
   if (file.substr(0, magic_bytes_present) != kMagic.substr(0, magic_bytes_present))
-    reader.fail("not a relunet checkpoint (wrong magic bytes)");
+    reader.fail("not a relunet checkpoint (wrong magic bytes" + what_it_looks_like(file) + ")");
   reader.raw(kMagic.size(), "the magic bytes");
   const uint32_t version = reader.u32("the format version");
   if (version > kFormatVersion)
@@ -292,6 +303,8 @@ Checkpoint parse_checkpoint(std::string_view file, const std::string& origin) {
   const std::string where = "checkpoint '" + origin + "'";
   return decode_sections(split_sections(file, where), where);
 }
+
+bool starts_like_checkpoint(std::string_view bytes) { return bytes.substr(0, kMagic.size()) == kMagic; }
 
 Checkpoint load_checkpoint(const std::string& path) {
   std::string file;

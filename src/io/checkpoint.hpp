@@ -39,4 +39,8 @@ Checkpoint load_checkpoint(const std::string& path);
 // target feeds it directly). `origin` names the source in every error message.
 Checkpoint parse_checkpoint(std::string_view file, const std::string& origin);
 
+// Whether `bytes` begin as a checkpoint does (its magic bytes), for errors that name what a file
+// given in the wrong place is.
+bool starts_like_checkpoint(std::string_view bytes);
+
 }  // namespace relunet

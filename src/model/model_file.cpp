@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/checkpoint.hpp"
 #include "io/json_fields.hpp"
 #include "io/json_text.hpp"
 #include "io/regular_file.hpp"
@@ -150,11 +151,16 @@ ordered_json layer_json(const LayerSpec& layer) {
 std::string dump(const ordered_json& j) { return json_line(j); }
 
 std::string read_model_file(const std::filesystem::path& path) {
+  std::string text;
   try {
-    return read_regular_file(path.string(), kMaxModelFileBytes);
+    text = read_regular_file(path.string(), kMaxModelFileBytes);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(path.string() + ": cannot read model file: " + e.what());
   }
+  if (starts_like_checkpoint(text))
+    throw std::runtime_error(path.string() + ": a relunet checkpoint, not a model file: --init-from " +
+                             path.string() + " fine-tunes from it, --resume continues its run");
+  return text;
 }
 
 std::string available_models(const std::filesystem::path& dir) {
