@@ -372,6 +372,29 @@ TEST(ForwardReference, SoftmaxCrossEntropyValue) { check_cross_entropy(0.f); }
 
 TEST(ForwardReference, SoftmaxCrossEntropyValueWithLabelSmoothing) { check_cross_entropy(0.1f); }
 
+// Certain predictions (the right logit far above the others, as a trained model gives on easy
+// images) cost a loss of ~exp(-gap) >= 0: a loss below 0 is a rounding error shown as "-0.0000".
+TEST(ForwardReference, SoftmaxCrossEntropyOfCertainPredictionsIsNotNegative) {
+  Context ctx;
+  const int64_t batch = 64, classes = 2;
+  const auto md = plain_desc({batch, classes});
+  dnnl::memory logits(md, ctx.engine), diff(md, ctx.engine);
+  std::vector<float> z(batch * classes);
+  std::vector<int32_t> labels(batch);
+  for (int64_t n = 0; n < batch; ++n) {
+    labels[n] = int32_t(n % 2);
+    z[n * classes + labels[n]] = 17.f + 0.25f * float(n);  // gaps 17 to 36.75: p rounds to 1
+    z[n * classes + 1 - labels[n]] = -float(n % 5);
+  }
+  set_plain_values(logits, z, ctx);
+  SoftmaxCrossEntropy loss(logits, diff, 0.f);
+  const LossResult r = loss.forward(ctx.stream, labels.data(), batch);
+  EXPECT_GE(r.loss_sum, 0.0);
+  const double expected = ref_cross_entropy_sum(Tensor::of(z, batch, classes, 1, 1), labels, batch, 0.f);
+  EXPECT_NEAR(r.loss_sum, expected, 1e-6);
+  EXPECT_EQ(r.correct, batch);
+}
+
 // ---- Unit statistics ---------------------------------------------------------------------------
 
 // The counters' definitions applied to the first `valid` images of a plain activation output,

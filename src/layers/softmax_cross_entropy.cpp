@@ -1,5 +1,6 @@
 #include "layers/softmax_cross_entropy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -30,10 +31,13 @@ LossResult SoftmaxCrossEntropy::forward(dnnl::stream& stream, const int32_t* lab
   LossResult r;
   const float off = smoothing_ / classes_, on = 1.f - smoothing_ + off;
   for (int64_t n = 0; n < count; ++n) {
-    const float* lp = &log_probs_[n * classes_];
+    float* lp = &log_probs_[n * classes_];
     double sum_lp = 0.0;
     int64_t best = 0;
     for (int64_t k = 0; k < classes_; ++k) {
+      // oneDNN's vectorised log errs by ~1e-6 near 1: a certain prediction came out as a positive
+      // log-probability (loss -0.0000); none is.
+      lp[k] = std::min(lp[k], 0.f);
       sum_lp += lp[k];
       if (lp[k] > lp[best]) best = k;
     }
