@@ -43,7 +43,8 @@ Command add_eval(CLI::App& app) {
                                   {"images", r.images},         {"accuracy", r.accuracy},
                                   {"loss", r.loss},             {"classes", names},
                                   {"confusion", r.confusion}};
-              for (size_t k = 0; k < names.size(); ++k) j["per_class"][names[k]] = per_class[k];
+              for (size_t k = 0; k < names.size(); ++k)
+                j["per_class"][names[k]] = per_class[k] ? nlohmann::json(*per_class[k]) : nlohmann::json();
               std::printf("%s\n", json_line(j).c_str());
               return 0;
             }
@@ -53,7 +54,10 @@ Command add_eval(CLI::App& app) {
                         100.0 * r.accuracy, r.loss);
             std::printf("%-12s %8s   confusion (rows: true class, columns: predicted)\n", "class", "acc");
             for (size_t k = 0; k < names.size(); ++k) {
-              std::printf("%-12s %7.2f%%  ", printable(names[k]).c_str(), 100.0 * per_class[k]);
+              if (per_class[k])
+                std::printf("%-12s %7.2f%%  ", printable(names[k]).c_str(), 100.0 * *per_class[k]);
+              else
+                std::printf("%-12s %8s  ", printable(names[k]).c_str(), "-");
               for (auto n : r.confusion[k]) std::printf(" %5lld", static_cast<long long>(n));
               std::printf("\n");
             }

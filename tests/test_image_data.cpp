@@ -590,6 +590,20 @@ TEST_F(ImageData, TrainEvalInspectAndClassifyOnAnImageFolder) {
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_NE(o.err.find((dir_ / "default.ckpt").string() + " does not exist"), std::string::npos)
       << o.err;
+
+  // A class without images in the split has no accuracy (null, "-"), not 0%.
+  fs::remove_all(data / "test" / kColours[2]);
+  o = run_relunet(dir_, {"eval", "--checkpoint", checkpoint, "--data", data.string(), "--json"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const nlohmann::json eval_two = nlohmann::json::parse(o.out);
+  EXPECT_EQ(eval_two.at("images"), 16);
+  EXPECT_TRUE(eval_two.at("per_class").at(kColours[2]).is_null()) << o.out;
+  EXPECT_TRUE(eval_two.at("per_class").at(kColours[0]).is_number()) << o.out;
+  o = run_relunet(dir_, {"eval", "--checkpoint", checkpoint, "--data", data.string()});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find("\n" + kColours[2] + std::string(12 - kColours[2].size(), ' ') + "        -  "),
+            std::string::npos)
+      << o.out;
 }
 
 }  // namespace

@@ -5,12 +5,12 @@
 
 namespace relunet {
 
-std::vector<double> EvalResult::per_class_accuracy() const {
-  std::vector<double> acc;
+std::vector<std::optional<double>> EvalResult::per_class_accuracy() const {
+  std::vector<std::optional<double>> acc;
   for (size_t k = 0; k < confusion.size(); ++k) {
     int64_t total = 0;
     for (auto n : confusion[k]) total += n;
-    acc.push_back(total ? double(confusion[k][k]) / double(total) : 0.0);
+    acc.push_back(total ? std::optional(double(confusion[k][k]) / double(total)) : std::nullopt);
   }
   return acc;
 }

@@ -2,6 +2,7 @@
 // matrix and, optionally, exact unit statistics over every image of the split.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "data/batch_loader.hpp"
@@ -18,7 +19,8 @@ struct EvalResult {
   double loss = 0.0;      // mean
   double accuracy = 0.0;  // 0-1
   std::vector<std::vector<int64_t>> confusion;  // [true class][predicted class]
-  std::vector<double> per_class_accuracy() const;
+  // Per true class; none for a class without images in the split (0% would read as all wrong).
+  std::vector<std::optional<double>> per_class_accuracy() const;
 };
 
 // Runs every batch of `loader` (epoch 0, in order), with test-time augmentation `tta`. With
