@@ -84,7 +84,7 @@ Command add_inspect(CLI::App& app) {
   return {sub, [a] {
             if (a->gradients) return print_gradients(a->checkpoint, a->data, a->split, a->batch, a->batches, a->json);
             const SplitName split = parse_split(a->split);
-            if (!a->csv.empty()) check_output_file(a->csv, "--csv");
+            if (!a->csv.empty()) check_output_file(a->csv, "--csv", a->checkpoint);
             Context ctx;
             LoadedModel model = load_model_checkpoint(a->checkpoint, a->batch, ctx);
             Network& net = *model.net;

@@ -1,7 +1,10 @@
 // relunet — train, evaluate and inspect AlexNet-style CNNs on oneDNN.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -142,7 +145,13 @@ int main(int argc, char** argv) {
                                  " runs in one process; under an MPI launcher (mpirun -np " +
                                  std::to_string(relunet::world().size()) +
                                  ") only train and bench run");
-      return command.run();
+      const int exit_code = command.run();
+      // Results go to stdout: a full disk or a closed pipe there is a failed command, not exit 0.
+      errno = 0;
+      if (std::fflush(stdout) != 0 || std::ferror(stdout))
+        throw std::runtime_error(std::string("cannot write the results to standard output") +
+                                 (errno != 0 ? std::string(": ") + std::strerror(errno) : ""));
+      return exit_code;
     }
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help

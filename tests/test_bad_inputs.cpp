@@ -1033,6 +1033,18 @@ const std::vector<Case> kCases = {
        return Args{"import", d / "m.onnx", "--out", d / "out"};
      },
      {"--out {dir}/out: not a directory"}},
+    {"InspectCsvOntoItsCheckpoint",
+     [](const fs::path& d) {
+       fs::copy_file(scratch().checkpoint(), d / "last.ckpt");
+       return Args{"inspect", "--checkpoint", d / "last.ckpt", "--data", scratch().cifar(), "--csv", d / "last.ckpt"};
+     },
+     {"--csv {dir}/last.ckpt: the file the command reads ({dir}/last.ckpt), which writing would destroy"}},
+    {"ExportOntoItsCheckpoint",
+     [](const fs::path& d) {
+       fs::copy_file(scratch().checkpoint(), d / "last.ckpt");
+       return Args{"export", "--checkpoint", d / "last.ckpt", "--out", d / "last.ckpt"};
+     },
+     {"--out {dir}/last.ckpt: the file the command reads ({dir}/last.ckpt), which writing would destroy"}},
     {"InspectCsvOntoADirectory",
      [](const fs::path& d) {
        fs::create_directories(d / "units.csv");

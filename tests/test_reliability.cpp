@@ -154,6 +154,24 @@ TEST_F(Reliability, ThreadsBeyondFourPerCoreAreRefusedOnTheCommandLine) {
   EXPECT_NE(message.find("(4 per core), got 10000"), std::string::npos) << message;
 }
 
+// ---- Standard output -------------------------------------------------------------------------------
+
+// The results are the command's product: failing to write them (a full disk) is a failed command.
+TEST_F(Reliability, ResultsThatCannotBeWrittenToStandardOutputFailTheCommand) {
+  const fs::path image = root_ / "grey.ppm", err = root_ / "full.err";
+  write_bytes(image, std::string("P6\n2 2\n255\n") + std::string(12, '\x80'));
+  const std::string command = std::string(RELUNET_BINARY) + " --threads 1 classify --json --checkpoint " +
+                              kShippedCheckpoint.string() + " " + image.string() + " >/dev/full 2>" +
+                              err.string();
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string message = read_bytes(err);
+  EXPECT_NE(message.find("cannot write the results to standard output: No space left on device"),
+            std::string::npos)
+      << message;
+}
+
 // ---- The run directory ---------------------------------------------------------------------------
 
 // Two runs into one --out: the second is refused while the first still runs, before it has

@@ -46,8 +46,11 @@ void check_writable_directory(const fs::path& directory, const std::string& opti
 
 }  // namespace
 
-void check_output_file(const std::string& path, const std::string& option) {
+void check_output_file(const std::string& path, const std::string& option, const std::string& input) {
   if (names_directory(path)) refuse(option, path, "a directory, not a file");
+  std::error_code error;
+  if (fs::equivalent(path, input, error))
+    refuse(option, path, "the file the command reads (" + input + "), which writing would destroy");
   const fs::path directory = parent_of(path);
   if (!path_exists(directory)) refuse(option, path, "the directory " + directory.string() + " does not exist");
   check_writable_directory(directory, option, path);

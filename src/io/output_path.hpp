@@ -8,8 +8,9 @@
 
 namespace relunet {
 
-// A file to be written (replaced if it exists): not a directory, in an existing, writable one.
-void check_output_file(const std::string& path, const std::string& option);
+// A file to be written (replaced if it exists): not a directory, in an existing, writable one, and
+// not the file `input` that the command reads (a checkpoint replaced by its own report).
+void check_output_file(const std::string& path, const std::string& option, const std::string& input);
 
 // A directory to be written into, created with its missing parents if need be.
 void check_output_directory(const std::string& path, const std::string& option);

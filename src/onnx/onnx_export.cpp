@@ -163,7 +163,7 @@ onnx::ModelProto export_onnx(const Checkpoint& ckpt, const std::string& origin) 
 }
 
 void export_onnx_file(const std::string& checkpoint_path, const std::string& out_path) {
-  check_output_file(out_path, "--out");
+  check_output_file(out_path, "--out", checkpoint_path);
   const onnx::ModelProto model = export_onnx(load_checkpoint(checkpoint_path), checkpoint_path);
   std::string bytes;
   if (!model.SerializeToString(&bytes))
