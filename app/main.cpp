@@ -7,6 +7,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <new>
 #include <optional>
 #include <thread>
 #include <string>
@@ -160,6 +161,8 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (command.app->parsed()) help = "relunet " + command.app->get_name() + " --help";
     return fail(relunet::printable(e.what()) + " (see " + help + ")", kUsageError);
+  } catch (const std::bad_alloc&) {  // its what() is "std::bad_alloc"
+    return fail("out of memory", 1);
   } catch (const std::exception& e) {
     return fail(relunet::printable(e.what()), 1);  // a name in it cannot start a line
   }

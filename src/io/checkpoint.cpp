@@ -309,7 +309,15 @@ bool starts_like_checkpoint(std::string_view bytes) { return bytes.substr(0, kMa
 Checkpoint load_checkpoint(const std::string& path) {
   std::string file;
   try {
-    file = read_regular_file(path, std::numeric_limits<uint64_t>::max());
+    RegularFile in(path);
+    // The magic bytes before the rest: another file given by mistake (a data set, a video) is
+    // named as such without reading all of it into memory.
+    file.resize(static_cast<size_t>(std::min<uint64_t>(in.size(), kMagic.size())));
+    in.read(file.data(), file.size());
+    if (starts_like_checkpoint(file)) {
+      file.resize(static_cast<size_t>(in.size()));
+      in.read(file.data() + kMagic.size(), file.size() - kMagic.size());
+    }
   } catch (const std::runtime_error& e) {
     throw std::runtime_error("checkpoint '" + path + "': " + e.what());
   }

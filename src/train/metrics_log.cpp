@@ -15,6 +15,7 @@ namespace relunet {
 namespace {
 
 constexpr size_t kMaxLineBytes = 16u << 20;
+constexpr uint64_t kMaxMetricsBytes = uint64_t(1) << 30;  // ~100,000 epochs' records
 
 // The epoch a metrics line records; a line that is not a record (a torn last line after a
 // crash, or anything else) gives one past every epoch, so it is dropped.
@@ -29,7 +30,7 @@ int64_t epoch_of(const std::string& line) {
 
 std::string read_metrics(const std::string& path) {
   try {
-    return read_regular_file(path, std::numeric_limits<uint64_t>::max());
+    return read_regular_file(path, kMaxMetricsBytes);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
@@ -39,7 +40,8 @@ std::string read_metrics(const std::string& path) {
 
 MetricsLog::MetricsLog(const std::string& path, int64_t keep_epochs) : path_(path) {
   std::string kept;
-  std::istringstream in(std::filesystem::exists(path) ? read_metrics(path) : "");
+  std::error_code absent;
+  std::istringstream in(std::filesystem::exists(path, absent) ? read_metrics(path) : "");
   for (std::string line; std::getline(in, line);) {
     if (epoch_of(line) <= keep_epochs) kept += line + "\n";
   }
