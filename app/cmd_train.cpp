@@ -55,12 +55,17 @@ void apply_recipe(const ModelSpec& spec, const std::vector<CLI::Option*>& run_de
     const std::string name = "--" + flag;  // a named copy: C++17 lambdas cannot capture bindings
     const auto it = std::find_if(run_defining.begin(), run_defining.end(),
                                  [&](CLI::Option* o) { return o->get_name() == name; });
-    if (it == run_defining.end() || flag == "model")
+    if (it == run_defining.end())
       throw std::runtime_error("model " + spec.name + ": recipe option \"" + flag +
                                "\" is not a relunet train option that defines a run");
+    // A recipe says how to train its model, not which model or which weights to start from.
+    if (flag == "model" || flag == "init-from" || flag == "freeze-before")
+      throw std::runtime_error("model " + spec.name + ": recipe option \"" + flag +
+                               "\" belongs on the command line, not in a recipe");
     if (explicit_options.count(*it) > 0 || (flag == "epochs" && time_budget)) continue;
     try {
-      (*it)->add_result(value);
+      // A flag's value as the command line would read it: "no-flip": true turns flips off.
+      (*it)->add_result((*it)->get_expected_min() == 0 ? (*it)->get_flag_value(flag, value) : value);
       (*it)->run_callback();
     } catch (const CLI::Error& e) {
       throw std::runtime_error("model " + spec.name + ": recipe option \"" + flag + "\": " + e.what());

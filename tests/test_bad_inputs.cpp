@@ -646,6 +646,11 @@ const std::vector<Case> kCases = {
     {"RecipeNamingTheDataDirectory",
      [](const fs::path& d) { return train_model(model_with_recipe(d, R"({"data": "elsewhere"})"), d); },
      {"model t: recipe option \"data\" is not a relunet train option that defines a run"}},
+    {"RecipeNamingWeightsToStartFrom",
+     [](const fs::path& d) {
+       return train_model(model_with_recipe(d, R"({"init-from": ")" + scratch().checkpoint().string() + R"("})"), d);
+     },
+     {"model t: recipe option \"init-from\" belongs on the command line, not in a recipe"}},
 
     // ---- Command lines
     {"UnknownCommand", [](const fs::path&) { return Args{"trian"}; },

@@ -217,7 +217,8 @@ TEST_F(CliEndToEnd, TrainWritesMetricsAndCheckpointsAndBeatsChance) {
 TEST_F(CliEndToEnd, RecipeOptionsApplyAndFlagsOverrideThem) {
   const fs::path model = root_ / "recipe.json";
   std::ofstream(model) << R"({"name": "recipe", "input": {"channels": 3, "height": 32, "width": 32}, "classes": 10,
-    "recipe": {"lr": 0.03, "batch": 32, "nesterov": true, "label-smoothing": 0.1, "norm-lr-scale": 4},
+    "recipe": {"lr": 0.03, "batch": 32, "nesterov": true, "label-smoothing": 0.1, "norm-lr-scale": 4,
+               "no-flip": true, "no-gradient-stats": false},
     "layers": [{"type": "conv", "name": "whiten", "filters": 24, "kernel": 2, "stride": 2,
                 "init": "patch-whitening", "frozen": true},
                {"type": "relu"}, {"type": "batchnorm", "scale": false}, {"type": "fc", "units": 10}]})";
@@ -234,6 +235,8 @@ TEST_F(CliEndToEnd, RecipeOptionsApplyAndFlagsOverrideThem) {
   EXPECT_FLOAT_EQ(options.at("label_smoothing").get<float>(), 0.1f);
   EXPECT_FLOAT_EQ(options.at("sgd").at("norm").at("lr_scale").get<float>(), 4.f);
   EXPECT_FLOAT_EQ(options.at("sgd").at("momentum").get<float>(), 0.9f);  // not in the recipe: the default
+  EXPECT_FALSE(options.at("flip").get<bool>()) << "\"no-flip\": true turns flips off";
+  EXPECT_TRUE(options.at("gradient_stats").get<bool>()) << "\"no-gradient-stats\": false keeps them";
 
   const auto whiten = std::find_if(c.params.begin(), c.params.end(),
                                    [](const NamedTensor& t) { return t.name == "whiten.weight"; });
