@@ -1008,6 +1008,19 @@ const std::vector<Case> kCases = {
      {"{dir}/data/data_batch_2.bin: not a regular file (a FIFO)"}},
 
     // ---- Output paths a write would fail on: refused before any work, not after it
+    {"RunDirectoryHoldingTheCheckpointToFineTune",
+     [](const fs::path& d) {
+       fs::create_directories(d / "run");
+       fs::copy_file(scratch().checkpoint(), d / "run/best.ckpt");
+       return without(train_on(scratch().cifar(), d, {"--init-from", d / "run/best.ckpt"}), "--model");
+     },
+     {"{dir}/run already holds {dir}/run/best.ckpt, which a new run would replace: choose another --out"}},
+    {"RunDirectoryHoldingMetrics",
+     [](const fs::path& d) {
+       write_bytes(d / "run/metrics.jsonl", "{\"epoch\": 1}\n");
+       return train_on(scratch().cifar(), d);
+     },
+     {"{dir}/run already holds {dir}/run/metrics.jsonl"}},
     {"RunDirectoryIsAFile",
      [](const fs::path& d) {
        write_bytes(d / "run", "not a directory");

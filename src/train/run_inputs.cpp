@@ -20,10 +20,16 @@ namespace fs = std::filesystem;
 RunInputs::RunInputs(const TrainRun& run, int ranks, bool leader)
     : out(run.options.out_dir), last_path(out + "/last.ckpt"), best_path(out + "/best.ckpt"),
       opts(run.options) {
-  if (run.resume)
+  std::error_code absent;
+  if (run.resume) {
     resume(run, leader);
-  else
+  } else {
+    // A run still going in --out is named as such (its files would be refused below otherwise).
+    if (leader && fs::is_directory(out, absent)) {
+      const RunDirectoryLock in_use_check(out);  // released at once: the claim comes later
+    }
     refuse_existing_run();
+  }
   if (leader) check_output_directory(out, "--out");  // only the leader writes
   check_ranks(opts, state, resumed.has_value(), ranks, last_path);
   state.ranks = ranks;
@@ -113,9 +119,15 @@ void RunInputs::split(const TrainRun& run) {
 }
 
 void RunInputs::refuse_existing_run() const {
-  if (fs::exists(last_path))
+  std::error_code absent;
+  if (fs::exists(last_path, absent))
     throw std::runtime_error(out + " already holds a run (" + last_path +
                              "): continue it with --resume, or choose another --out");
+  // What is left of a run, or a checkpoint put there to fine-tune from: not ours to replace.
+  for (const std::string& file : {best_path, out + "/metrics.jsonl"})
+    if (fs::exists(file, absent))
+      throw std::runtime_error(out + " already holds " + file + ", which a new run would replace: "
+                               "choose another --out");
 }
 
 void RunInputs::claim_directory(bool leader) {
