@@ -267,6 +267,17 @@ TEST(ModelSpec, FcFlattensSpatialInputImplicitly) {
   EXPECT_EQ(fc.param_count, 5 * 6 * 6 * 10 + 10);
 }
 
+// fc and flatten make each image a vector; a convolution or pooling after them has no image (the
+// oneDNN primitive would be refused with an error naming no layer).
+TEST(ModelSpec, ConvolutionAndPoolingAfterTheFlatteningAreRefused) {
+  EXPECT_THAT(parse_error(model_text(R"({"type": "fc", "units": 20}, {"type": "relu"}, {"type": "conv", "filters": 4, "kernel": 1}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 3 (\"conv1\"): needs an image (channels x height x width) as its input, but layer "
+                        "\"fc1\" before it made each image a vector"));
+  EXPECT_THAT(parse_error(model_text(R"({"type": "flatten"}, {"type": "maxpool", "kernel": 1}, {"type": "fc", "units": 10})")),
+              HasSubstr("layer 2 (\"pool1\"): needs an image"));
+  EXPECT_NO_THROW(parse_model(model_text(R"({"type": "fc", "units": 20}, {"type": "batchnorm"}, {"type": "lrn"}, {"type": "fc", "units": 10})"), "m.json"));
+}
+
 TEST(ModelSpec, EveryLayerTypeParsesWithItsShapes) {
   const ModelSpec spec = parse_model(model_text(kEveryLayerType), "all.json");
   EXPECT_EQ(layer_named(spec, "stem").out, (Shape{6, 4, 4}));

@@ -109,8 +109,12 @@ std::vector<int64_t> conv_weight_dims(const LayerSpec& layer) {
 }
 
 const LayerKindInfo& conv_kind() {
-  static const LayerKindInfo kind(LayerKind::Conv, "conv", "conv", read_conv, write_conv, fit_conv,
-                                  make_layer_of<ConvLayer>, conv_to_onnx, window_text);
+  static const LayerKindInfo kind = [] {
+    LayerKindInfo k(LayerKind::Conv, "conv", "conv", read_conv, write_conv, fit_conv, make_layer_of<ConvLayer>,
+                    conv_to_onnx, window_text);
+    k.needs_image = true;
+    return k;
+  }();
   return kind;
 }
 

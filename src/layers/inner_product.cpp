@@ -46,8 +46,12 @@ void fc_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
 }  // namespace
 
 const LayerKindInfo& inner_product_kind() {
-  static const LayerKindInfo kind(LayerKind::FullyConnected, "fc", "fc", read_fc, write_fc, fit_fc,
-                                  make_layer_of<InnerProductLayer>, fc_to_onnx);
+  static const LayerKindInfo kind = [] {
+    LayerKindInfo k(LayerKind::FullyConnected, "fc", "fc", read_fc, write_fc, fit_fc,
+                    make_layer_of<InnerProductLayer>, fc_to_onnx);
+    k.gives_vector = true;
+    return k;
+  }();
   return kind;
 }
 

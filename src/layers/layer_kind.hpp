@@ -54,6 +54,10 @@ struct LayerKindInfo {
   // The shape rule: checks the hyper-parameters against layer.in and sets layer.out (= in when
   // called), macs and param_count (0 when called). `first_layer`: the layer sees the images.
   void (*fit)(LayerSpec& layer, bool first_layer);
+  // The form of each image's data: fc and flatten give a vector (N x C in oneDNN), which no later
+  // layer turns back into an image; conv and pooling need an image (N x C x H x W).
+  bool gives_vector = false;
+  bool needs_image = false;
   // The layer table's "kernel" column ("3x3/1 p1"); null for kinds without a window.
   std::string (*window)(const LayerSpec& layer);
   // The function the layer applies element-wise, as the initialiser of the conv or fc layer

@@ -29,8 +29,10 @@ void pool_to_onnx(OnnxGraph& g, const LayerSpec& layer) {
 
 // Max and average pooling number as one family ("pool1", "pool2", ...).
 LayerKindInfo pool_kind(LayerKind kind, const char* name) {
-  return LayerKindInfo(kind, name, "pool", read_pool, write_window, fit_pool, make_layer_of<PoolLayer>, pool_to_onnx,
-                       window_text);
+  LayerKindInfo k(kind, name, "pool", read_pool, write_window, fit_pool, make_layer_of<PoolLayer>, pool_to_onnx,
+                  window_text);
+  k.needs_image = true;
+  return k;
 }
 
 }  // namespace

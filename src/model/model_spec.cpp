@@ -51,10 +51,14 @@ void infer_shapes(ModelSpec& spec) {
   if (spec.layers.empty()) throw std::runtime_error("field \"layers\": the model has no layers");
 
   Shape shape = spec.input;
-  const LayerSpec* producer = nullptr;  // the last layer that is not a flatten
+  const LayerSpec* producer = nullptr;    // the last layer that is not a flatten
+  const LayerSpec* vectorised = nullptr;  // the first layer that gave each image a vector
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     LayerSpec& layer = spec.layers[i];
     try {
+      if (vectorised && layer_kind(layer.kind).needs_image)
+        throw std::runtime_error("needs an image (channels x height x width) as its input, but layer \"" +
+                                 vectorised->name + "\" before it made each image a vector");
       fit_layer(layer, shape, i == 0);
       // Activations work in place and differentiate from their output, which a second
       // activation in place would overwrite.
@@ -65,6 +69,7 @@ void infer_shapes(ModelSpec& spec) {
       throw std::runtime_error(layer_label(i, layer) + e.what());
     }
     if (layer.kind != LayerKind::Flatten) producer = &layer;
+    if (!vectorised && layer_kind(layer.kind).gives_vector) vectorised = &layer;
     shape = layer.out;
   }
 
