@@ -491,7 +491,7 @@ TEST(Checkpoint, PReluNetworkRoundTripsThroughAFile) {
   test::randomize_params(net, 5);
   ScratchDir dir;
   const Normalization norm{{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}};
-  save_checkpoint(checkpoint_of(net, norm, std::vector<std::string>(5, "c")), dir.file("prelu.ckpt"));
+  save_checkpoint(checkpoint_of(net, norm, std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"}), dir.file("prelu.ckpt"));
   LoadedModel loaded = load_model_checkpoint(dir.file("prelu.ckpt"), 2, ctx);
 
   std::vector<std::string> slopes;

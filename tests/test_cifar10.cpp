@@ -105,7 +105,8 @@ class Cifar10 : public ::testing::Test {
 TEST_F(Cifar10, ReadsTrainingBatchesPixelExactInRgbOrder) {
   for (int file = 1; file <= 5; ++file)
     write_file(dir_ / ("data_batch_" + std::to_string(file) + ".bin"), make_batch(file));
-  write_text(dir_ / "batches.meta.txt", "c0\nc1\nc2\r\nc3\n\nc4\nc5\nc6\nc7\nc8\nc9\n\n");
+  // Windows line ends, blank lines and a UTF-8 byte-order mark (Notepad's) are not in the names.
+  write_text(dir_ / "batches.meta.txt", "\xEF\xBB\xBF" "c0\nc1\nc2\r\nc3\n\nc4\nc5\nc6\nc7\nc8\nc9\n\n");
 
   const relunet::Cifar10 data(dir_.string(), true);
   ASSERT_EQ(data.size(), 50000u);

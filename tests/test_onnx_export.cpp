@@ -166,8 +166,8 @@ TEST(OnnxExport, ImportGivesBackTheCheckpoint) {
     Context ctx;
     Network net(spec, 1, NetworkPurpose::Inference, 0, ctx);
     randomize_params(net, 3);
-    const Checkpoint original =
-        checkpoint_of(net, {{0.4f, 0.5f, 0.6f}, {0.2f, 0.3f, 0.25f}}, std::vector<std::string>(10, "x"));
+    const std::vector<std::string> classes = {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"};
+    const Checkpoint original = checkpoint_of(net, {{0.4f, 0.5f, 0.6f}, {0.2f, 0.3f, 0.25f}}, classes);
     std::string bytes;
     export_onnx(original, model).SerializeToString(&bytes);
     const Checkpoint back = import_onnx(bytes, model + ".onnx", {});

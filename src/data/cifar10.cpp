@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/class_names.hpp"
 #include "io/regular_file.hpp"
 
 namespace relunet {
@@ -71,7 +72,9 @@ std::vector<std::string> read_class_names(const fs::path& path) {
   if (!fs::exists(path))
     return {"airplane", "automobile", "bird",  "cat",  "deer",
             "dog",      "frog",       "horse", "ship", "truck"};
-  std::istringstream in(read_data_file(path, "class names file", kMaxClassNamesBytes));
+  std::string text = read_data_file(path, "class names file", kMaxClassNamesBytes);
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte-order mark (Windows editors)
+  std::istringstream in(text);
   std::vector<std::string> names;
   std::string line;
   while (std::getline(in, line)) {
@@ -81,6 +84,8 @@ std::vector<std::string> read_class_names(const fs::path& path) {
   if (names.size() != 10)
     throw std::runtime_error("CIFAR-10 class names file " + path.string() + " lists " +
                              std::to_string(names.size()) + " names, expected 10");
+  const std::string problem = class_names_problem(names);
+  if (!problem.empty()) throw std::runtime_error("CIFAR-10 class names file " + path.string() + ": " + problem);
   return names;
 }
 

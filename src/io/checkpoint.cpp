@@ -38,6 +38,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/binary_codec.hpp"
+#include "io/class_names.hpp"
 #include "io/regular_file.hpp"
 
 namespace relunet {
@@ -243,10 +244,9 @@ std::vector<NamedTensor> read_tensors(ByteReader& reader) {
 std::vector<std::string> read_class_names(ByteReader& reader) {
   const uint64_t count = reader.count("the class count", kMinStringBytes);
   std::vector<std::string> names;
-  for (uint64_t i = 0; i < count; ++i) {
-    names.push_back(reader.string("class name #" + std::to_string(i)));
-    if (names.back().empty()) reader.fail("class name #" + std::to_string(i) + " is empty");
-  }
+  for (uint64_t i = 0; i < count; ++i) names.push_back(reader.string("class name #" + std::to_string(i)));
+  const std::string problem = class_names_problem(names);
+  if (!problem.empty()) reader.fail(problem);
   return names;
 }
 
