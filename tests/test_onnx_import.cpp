@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <map>
 
 #include "net/network_state.hpp"
@@ -178,6 +179,23 @@ onnx::TensorProto& initializer_of(onnx::ModelProto& m, const std::string& name) 
   for (onnx::TensorProto& t : *m.mutable_graph()->mutable_initializer())
     if (t.name() == name) return t;
   throw std::logic_error("no initializer " + name);
+}
+
+// What every later load of the checkpoint would refuse, import refuses, before writing it.
+TEST(OnnxImport, WhatACheckpointCannotHoldIsRefused) {
+  onnx::ModelProto m = small_model();
+  onnx::TensorProto& weight = initializer_of(m, "layer3.weight");
+  weight.set_float_data(5, std::numeric_limits<float>::quiet_NaN());
+  EXPECT_NE(refusal(m).find("m.onnx: parameter 'fc1.weight' holds NaN at index 5"), std::string::npos)
+      << refusal(m);
+  weight.set_float_data(5, 1.f);
+  for (auto& entry : *m.mutable_metadata_props())
+    if (entry.key() == "class_names") entry.set_value(R"(["a", "b", "a"])");
+  EXPECT_NE(refusal(m).find("metadata 'class_names': class names #0 and #2 are both 'a'"), std::string::npos)
+      << refusal(m);
+  for (auto& entry : *m.mutable_metadata_props())
+    if (entry.key() == "class_names") entry.set_value(R"(["a", "", "c"])");
+  EXPECT_NE(refusal(m).find("metadata 'class_names': class name #1 is empty"), std::string::npos) << refusal(m);
 }
 
 // PRelu's slope broadcasts from the right: C x 1 x 1 is per channel (relunet's own export), one

@@ -2,7 +2,7 @@
 //
 // Format (models/README.md is the full reference):
 //   {
-//     "name": "alexnet-cifar",                 required, non-empty string
+//     "name": "alexnet-cifar",                 required, non-empty string without control characters
 //     "description": "free text",              optional, ignored
 //     "input": {"channels": 3, "height": 32, "width": 32},
 //     "classes": 10,
@@ -120,6 +120,9 @@ ModelSpec read_model(const json& document) {
   FieldReader top(document, "");
   ModelSpec spec;
   spec.name = top.required_text("name");
+  // The name is logged and printed: a newline or an escape in it could forge a line.
+  if (std::any_of(spec.name.begin(), spec.name.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    top.fail("name", "must not hold control characters (a newline, an escape)");
   if (const json* description = top.find("description"); description && !description->is_string())
     top.fail("description", "must be a string");  // free text for people, not used
 

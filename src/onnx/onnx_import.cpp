@@ -21,7 +21,9 @@
 #include <stdexcept>
 
 #include "io/atomic_file.hpp"
+#include "io/class_names.hpp"
 #include "io/output_path.hpp"
+#include "io/printable.hpp"
 #include "layers/conv.hpp"
 #include "model/model_spec.hpp"
 #include "onnx/onnx_export.hpp"
@@ -340,6 +342,9 @@ void import_batch_norm(NodeReader& r, Importer& m) {
                   {".shift", m.floats(r, 2, "bias", channels)},
                   {".running_mean", m.floats(r, 3, "mean", channels)},
                   {".running_var", m.floats(r, 4, "variance", channels)}};
+  const std::vector<float>& variance = layer.params.back().second;
+  if (std::any_of(variance.begin(), variance.end(), [](float v) { return v < 0; }))
+    r.fail("input 4 (variance) holds a negative value: a variance never is");
 }
 
 void import_activation(NodeReader& r, Importer& m) {
@@ -511,6 +516,8 @@ std::vector<std::string> class_names(const onnx::ModelProto& model, int64_t clas
   if (static_cast<int64_t>(names.size()) != classes)
     throw std::runtime_error(origin + ": metadata '" + kOnnxClassNamesKey + "' must be a JSON array of " +
                              std::to_string(classes) + " strings, one per class");
+  const std::string problem = class_names_problem(names);
+  if (!problem.empty()) throw std::runtime_error(origin + ": metadata '" + kOnnxClassNamesKey + "': " + problem);
   return names;
 }
 
@@ -615,7 +622,7 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
         ": the network must end in a fully connected layer (Gemm or MatMul) giving the class scores");
 
   Json spec_json = {
-      {"name", graph.name().empty() ? std::filesystem::path(origin).stem().string() : graph.name()},
+      {"name", printable(graph.name().empty() ? std::filesystem::path(origin).stem().string() : graph.name())},
       {"input", {{"channels", input.c}, {"height", input.h}, {"width", input.w}}},
       {"classes", m.layers.back().fields["units"]},
       {"layers", Json::array()}};
@@ -632,6 +639,15 @@ Checkpoint import_onnx(std::string_view bytes, const std::string& origin, const 
   ckpt.norm = input_normalization(graph_input, m.input_affine, origin);
   ckpt.class_names = class_names(model, spec.classes, origin);
   ckpt.params = named_params(spec, m.layers);
+  // Every later load refuses a non-finite parameter; so does the import, before writing one (an
+  // initializer's NaN, or finite weights times a Gemm alpha beyond a float).
+  for (const NamedTensor& t : ckpt.params) {
+    const auto bad = std::find_if(t.data.begin(), t.data.end(), [](float v) { return !std::isfinite(v); });
+    if (bad != t.data.end())
+      throw std::runtime_error(origin + ": parameter '" + t.name + "' holds " +
+                               (std::isnan(*bad) ? "NaN" : "an infinity") + " at index " +
+                               std::to_string(bad - t.data.begin()));
+  }
   ckpt.train_state_json = "{}";
   return ckpt;
 }
