@@ -175,6 +175,12 @@ Command add_train(CLI::App& app) {
       ->check(parsed_by(parse_activation));
   defines(sub->add_option("--seed", o.seed, "Seed for initialisation, data order, augmentation, dropout"),
           "/seed")
+      ->check(parsed_by([](const std::string& text) {
+        // Unchecked, -1 would wrap to 2^64-1 and a longer number saturate there: one seed for both.
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || text.size() > 20 || (text.size() == 20 && text > "18446744073709551615"))
+          throw std::invalid_argument("must be a whole number from 0 to 18446744073709551615, got " + text);
+      }))
       ->capture_default_str();
   defines(sub->add_option("--time-budget", o.time_budget_minutes,
                           "Wall-clock budget in minutes, start-up and validation included: the "

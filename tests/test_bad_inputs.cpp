@@ -350,6 +350,12 @@ const std::vector<Case> kCases = {
        return train_on(d / "data", d);
      },
      {"{dir}/data/batches.meta.txt", "9 names, expected 10"}},
+    {"ClassNamesFileNamingAClassTwice",
+     [](const fs::path& d) {
+       write_bytes(copy_cifar(d) / "batches.meta.txt", "cat\nb\nc\ncat\ne\nf\ng\nh\ni\nj\n");
+       return train_on(d / "data", d);
+     },
+     {"{dir}/data/batches.meta.txt: class names #0 and #3 are both 'cat'"}},
 
     // ---- Data: image folders
     {"EmptyImageFolder",
@@ -969,6 +975,8 @@ const std::vector<Case> kCases = {
     {"LearningRateThatOverflowsToInfinity",
      [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--lr", "1e308"}); },
      {"--lr: must be a positive finite number, got inf"}, kUsage},
+    {"NegativeSeed", [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--seed", "-1"}); },
+     {"--seed: must be a whole number from 0 to 18446744073709551615, got -1"}, kUsage},
     {"ValidationSizeZero", [](const fs::path& d) { return with(train_on(scratch().cifar(), d), "--val-size", "0"); },
      {"--val-size: must be at least 1 (best.ckpt is chosen by validation accuracy), got 0"}, kUsage},
     {"DataDirectoryIsAFile",

@@ -32,18 +32,23 @@ void check_same_classes(const std::vector<std::string>& data_classes, const std:
 CheckpointSplit open_checkpoint_split(const LoadedModel& model, const std::string& data_dir,
                                       SplitName split, int batch) {
   TrainOptions run_opts;
+  bool trained_here = false;
   decode_train_state(model.checkpoint, model.path, [&](const nlohmann::json& state) {
-    if (state.contains("options")) run_opts = train_options_from_json(state["options"]);
+    trained_here = state.contains("options");
+    if (trained_here) run_opts = train_options_from_json(state["options"]);
   });
   CheckpointSplit s;
   s.data = open_dataset(data_dir, split);
   check_same_classes(s.data->class_names(), data_dir, model.checkpoint.class_names, model.path);
+  // A model trained elsewhere (imported) gets the split a new run with the defaults would carve.
   if (split != SplitName::Test && carves_validation(*s.data) &&
       static_cast<size_t>(run_opts.val_size) >= s.data->size())
-    throw std::runtime_error("the data set in " + data_dir + " has " +
-                             std::to_string(s.data->size()) + " training images, too few for the " +
-                             std::to_string(run_opts.val_size) + "-image validation split of " +
-                             model.path + ": is it the data set the run trained on?");
+    throw std::runtime_error(
+        "the data set in " + data_dir + " has " + std::to_string(s.data->size()) + " training images, too few for the " +
+        std::to_string(run_opts.val_size) + "-image validation split of " + model.path +
+        (trained_here ? ": is it the data set the run trained on?"
+                      : " (not trained by relunet: the default split): evaluate it with --split test, on "
+                        "CIFAR-10's test_batch.bin or an image folder's test/<class>/ folders"));
   auto indices = split_indices(*s.data, split, run_opts.val_size, run_opts.seed);
   const auto& in = model.net->spec().input;
   s.loader = std::make_unique<BatchLoader>(*s.data, std::move(indices), model.checkpoint.norm,
