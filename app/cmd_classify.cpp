@@ -9,6 +9,7 @@
 #include "classify/classifier.hpp"
 #include "commands.hpp"
 #include "io/json_text.hpp"
+#include "io/path_status.hpp"
 #include "io/printable.hpp"
 
 namespace relunet::cli {
@@ -43,7 +44,7 @@ Command add_classify(CLI::App& app) {
   return {sub, [a] {
             const std::string checkpoint =
                 a->checkpoint.empty() ? models_dir() + "/default.ckpt" : a->checkpoint;
-            if (a->checkpoint.empty() && !std::filesystem::exists(checkpoint))
+            if (a->checkpoint.empty() && !path_exists(checkpoint))
               throw std::runtime_error("no --checkpoint given and the shipped model " + checkpoint +
                                        " does not exist: pass --checkpoint FILE (relunet train "
                                        "writes runs/MODEL/best.ckpt)");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -170,6 +171,44 @@ TEST_F(Reliability, ResultsThatCannotBeWrittenToStandardOutputFailTheCommand) {
   EXPECT_NE(message.find("cannot write the results to standard output: No space left on device"),
             std::string::npos)
       << message;
+}
+
+// ---- Permissions -----------------------------------------------------------------------------------
+
+// Run as an unprivileged user (root reads everything): a subfolder that cannot be read is named
+// and skipped, not the end of the listing; a data folder that cannot be searched is one line
+// naming the file, not std::filesystem's raw text.
+TEST_F(Reliability, FoldersThatCannotBeReadAreNamedAndSkipped) {
+  const fs::path dir = root_ / "permissions";
+  const std::string ppm = std::string("P6\n2 2\n255\n") + std::string(12, '\x80');
+  write_bytes(dir / "photos/a.ppm", ppm);
+  write_bytes(dir / "photos/locked/b.ppm", ppm);
+  fs::copy(data(), dir / "unsearchable");
+  fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(dir / "photos/locked", fs::perms::none);
+  fs::permissions(dir / "unsearchable", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  const std::string as_user = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  const auto run = [&](const std::string& args) {
+    const std::string command = as_user + RELUNET_BINARY + " --threads 1 " + args + " >" +
+                                (dir / "out").string() + " 2>" + (dir / "err").string();
+    const int status = std::system(command.c_str());
+    return std::pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(dir / "out") + read_bytes(dir / "err"));
+  };
+  const auto [classified, listing] =
+      run("classify --checkpoint " + kShippedCheckpoint.string() + " " + (dir / "photos").string());
+  EXPECT_EQ(classified, 0) << listing;
+  EXPECT_NE(listing.find((dir / "photos/a.ppm").string() + ": "), std::string::npos) << listing;
+  EXPECT_NE(listing.find("a folder it cannot read): " + (dir / "photos/locked").string()), std::string::npos)
+      << listing;
+  const auto [evaluated, refusal] =
+      run("eval --checkpoint " + kShippedCheckpoint.string() + " --data " + (dir / "unsearchable").string());
+  EXPECT_EQ(evaluated, 1) << refusal;
+  EXPECT_NE(refusal.find((dir / "unsearchable").string() + "/data_batch_1.bin: Permission denied"), std::string::npos)
+      << refusal;
+  EXPECT_EQ(refusal.find("filesystem error"), std::string::npos) << refusal;
+  fs::permissions(dir / "photos/locked", fs::perms::owner_all);
+  fs::permissions(dir / "unsearchable", fs::perms::owner_all);
 }
 
 // ---- The run directory ---------------------------------------------------------------------------

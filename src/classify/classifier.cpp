@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "data/image_files.hpp"
+#include "io/path_status.hpp"
 
 namespace relunet {
 
@@ -74,7 +75,7 @@ std::vector<ClassScore> top_classes(const std::vector<double>& probabilities, in
 ImagePaths expand_image_paths(const std::vector<std::string>& paths) {
   ImagePaths out;
   for (const std::string& path : paths) {
-    if (!std::filesystem::is_directory(path)) {
+    if (!is_directory_path(path)) {
       out.files.push_back(path);  // a missing or unreadable file is reported when it is decoded
       continue;
     }

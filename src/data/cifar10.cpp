@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "io/class_names.hpp"
+#include "io/path_status.hpp"
 #include "io/regular_file.hpp"
 
 namespace relunet {
@@ -69,7 +70,7 @@ size_t count_records(const fs::path& path, uintmax_t found) {
 
 // One class name per non-empty line; the standard names when the file is absent.
 std::vector<std::string> read_class_names(const fs::path& path) {
-  if (!fs::exists(path))
+  if (!path_exists(path))
     return {"airplane", "automobile", "bird",  "cat",  "deer",
             "dog",      "frog",       "horse", "ship", "truck"};
   std::string text = read_data_file(path, "class names file", kMaxClassNamesBytes);
@@ -92,7 +93,7 @@ std::vector<std::string> read_class_names(const fs::path& path) {
 }  // namespace
 
 Cifar10::Cifar10(const std::string& dir, bool training) {
-  if (!fs::is_directory(dir))
+  if (!is_directory_path(dir))
     throw std::runtime_error("CIFAR-10 directory " + dir + " does not exist; " + kHowToGetData);
   classes_ = read_class_names(fs::path(dir) / "batches.meta.txt");
   std::vector<fs::path> paths;
@@ -100,7 +101,7 @@ Cifar10::Cifar10(const std::string& dir, bool training) {
   size_t records = 0;
   for (const std::string& name : batch_file_names(training)) {
     paths.push_back(fs::path(dir) / name);
-    if (!fs::exists(paths.back()))
+    if (!path_exists(paths.back()))
       throw std::runtime_error("CIFAR-10 file " + paths.back().string() + " is missing; " +
                                kHowToGetData);
     records_per_file.push_back(count_records(paths.back(), open_data_file(paths.back(), "file")->size()));
@@ -142,8 +143,8 @@ cv::Mat Cifar10::image(size_t i) const {
 }
 
 bool is_cifar10_dir(const std::string& dir) {
-  return fs::is_regular_file(fs::path(dir) / "data_batch_1.bin") ||
-         fs::is_regular_file(fs::path(dir) / "test_batch.bin");
+  return fs::is_regular_file(path_status(fs::path(dir) / "data_batch_1.bin")) ||
+         fs::is_regular_file(path_status(fs::path(dir) / "test_batch.bin"));
 }
 
 }  // namespace relunet

@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "data/image_header.hpp"
+#include "io/path_status.hpp"
 #include "io/regular_file.hpp"
 
 namespace relunet {
@@ -20,8 +21,7 @@ namespace {
 
 std::vector<uint8_t> read_file(const std::string& path) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
+  const fs::file_status status = path_status(path);
   if (!fs::exists(status)) throw std::runtime_error("no such file");
   if (fs::is_directory(status)) throw std::runtime_error("is a directory, not an image file");
   RegularFile file(path);

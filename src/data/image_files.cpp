@@ -1,6 +1,8 @@
 // image_files.cpp — directory listing filtered by image extension.
 #include "data/image_files.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -34,7 +36,15 @@ ImageFileListing list_image_files(const std::string& dir) {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_directory() && !it->is_symlink()) continue;  // descended into
+      if (it->is_directory() && !it->is_symlink()) {
+        // Descended into, unless it cannot be read: then it is skipped and named, not the end
+        // of the whole listing.
+        if (::access(path.c_str(), R_OK | X_OK) != 0) {
+          it.disable_recursion_pending();
+          listing.skipped.push_back(path.string());
+        }
+        continue;
+      }
       // A broken link or a link to a folder (not followed: it may loop) is skipped as loudly as
       // a text file, so that a data set never shrinks in silence.
       const bool image = it->is_regular_file() && has_image_extension(path);
@@ -55,7 +65,7 @@ void warn_skipped_files(const std::string& dir, const std::vector<std::string>& 
   std::string shown;
   for (size_t i = 0; i < std::min(kShown, skipped.size()); ++i)
     shown += (i ? ", " : "") + printable(skipped[i]);
-  spdlog::warn("{}: skipped {} {} (another extension, a broken link or a link to a folder): {}{}",
+  spdlog::warn("{}: skipped {} {} (another extension, a broken link, a link to a folder or a folder it cannot read): {}{}",
                printable(dir), skipped.size(),
                skipped.size() == 1 ? "entry that is not an image file" : "entries that are not image files",
                shown, skipped.size() > kShown ? ", ..." : "");

@@ -7,6 +7,7 @@
 
 #include "data/image_decode.hpp"
 #include "data/image_files.hpp"
+#include "io/path_status.hpp"
 
 namespace relunet {
 namespace {
@@ -37,7 +38,7 @@ std::vector<std::string> subfolders(const fs::path& dir, std::vector<std::string
 
 ImageFolder::ImageFolder(const std::string& dir, bool test) {
   const fs::path root(dir);
-  const bool split_layout = fs::is_directory(root / "train");
+  const bool split_layout = is_directory_path(root / "train");
   const fs::path train_root = split_layout ? root / "train" : root;
   classes_ = subfolders(train_root, nullptr);
   if (classes_.empty())
@@ -45,7 +46,7 @@ ImageFolder::ImageFolder(const std::string& dir, bool test) {
         train_root.string() + " has no class folders: an image folder is laid out as " +
         (root / "<class>/<images>").string() + " or " + (root / "train/<class>/<images>").string());
   if (test) {
-    if (!split_layout || !fs::is_directory(root / "test"))
+    if (!split_layout || !is_directory_path(root / "test"))
       throw std::runtime_error(dir + " has no test images: they are read from " +
                                (root / "test/<class>").string() + " next to " +
                                (root / "train").string() + " (evaluate with --split val instead)");
@@ -54,7 +55,7 @@ ImageFolder::ImageFolder(const std::string& dir, bool test) {
   }
   add_split(train_root.string());
   train_images_ = files_.size();
-  has_val_folder_ = split_layout && fs::is_directory(root / "val");
+  has_val_folder_ = split_layout && is_directory_path(root / "val");
   if (has_val_folder_) add_split((root / "val").string());
 }
 

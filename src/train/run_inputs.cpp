@@ -7,6 +7,7 @@
 
 #include "data/data_source.hpp"
 #include "io/output_path.hpp"
+#include "io/path_status.hpp"
 #include "io/printable.hpp"
 #include "train/checkpoint_split.hpp"
 #include "train/option_checks.hpp"
@@ -20,12 +21,11 @@ namespace fs = std::filesystem;
 RunInputs::RunInputs(const TrainRun& run, int ranks, bool leader)
     : out(run.options.out_dir), last_path(out + "/last.ckpt"), best_path(out + "/best.ckpt"),
       opts(run.options) {
-  std::error_code absent;
   if (run.resume) {
     resume(run, leader);
   } else {
     // A run still going in --out is named as such (its files would be refused below otherwise).
-    if (leader && fs::is_directory(out, absent)) {
+    if (leader && is_directory_path(out)) {
       const RunDirectoryLock in_use_check(out);  // released at once: the claim comes later
     }
     refuse_existing_run();
@@ -52,7 +52,7 @@ RunInputs::RunInputs(const TrainRun& run, int ranks, bool leader)
 
 // The options and state saved in last.ckpt; the options given again must not change.
 void RunInputs::resume(const TrainRun& run, bool leader) {
-  if (!fs::exists(last_path)) throw std::runtime_error("cannot resume: " + last_path + " does not exist");
+  if (!path_exists(last_path)) throw std::runtime_error("cannot resume: " + last_path + " does not exist");
   if (leader) claim_.emplace(out);
   resumed = load_checkpoint(last_path);
   decode_train_state(*resumed, last_path, [&](const nlohmann::json& j) {
@@ -119,13 +119,12 @@ void RunInputs::split(const TrainRun& run) {
 }
 
 void RunInputs::refuse_existing_run() const {
-  std::error_code absent;
-  if (fs::exists(last_path, absent))
+  if (path_exists(last_path))
     throw std::runtime_error(out + " already holds a run (" + last_path +
                              "): continue it with --resume, or choose another --out");
   // What is left of a run, or a checkpoint put there to fine-tune from: not ours to replace.
   for (const std::string& file : {best_path, out + "/metrics.jsonl"})
-    if (fs::exists(file, absent))
+    if (path_exists(file))
       throw std::runtime_error(out + " already holds " + file + ", which a new run would replace: "
                                "choose another --out");
 }
