@@ -364,12 +364,26 @@ const std::vector<Case> kCases = {
        return train_on_folder(d / "images", d);
      },
      {"{dir}/images", "neither CIFAR-10", "nor an image folder"}},
-    {"TrainFolderWithoutClasses",
+    {"TrainFolderWithoutClasses",  // then it is a class of the flat layout, named train
      [](const fs::path& d) {
        fs::create_directories(d / "images/train");
        return train_on_folder(d / "images", d);
      },
-     {"{dir}/images/train has no class folders"}},
+     {"class folder {dir}/images/train has no image files"}},
+    {"ClassFolderBesideTheTrainFolder",
+     [](const fs::path& d) {
+       write_image_folder(d / "images/train", {"cat", "dog"});
+       write_image_folder(d / "images", {"emu"});
+       return train_on_folder(d / "images", d);
+     },
+     {"{dir}/images has both train/ (classes in {dir}/images/train/<class>) and the folder emu/ beside it"}},
+    {"DataDirectoryAboveCifar",
+     [](const fs::path& d) {
+       fs::create_directories(d / "downloads");
+       fs::copy(scratch().cifar(), d / "downloads/cifar-10-batches-bin");
+       return train_on(d / "downloads", d);
+     },
+     {"{dir}/downloads/cifar-10-batches-bin holds CIFAR-10: pass --data {dir}/downloads/cifar-10-batches-bin"}},
     {"ClassFolderWithoutImages",
      [](const fs::path& d) {
        write_image_folder(d / "images", {"cat", "dog"});

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "data/image_decode.hpp"
+#include "data/cifar10.hpp"
 #include "data/image_files.hpp"
 #include "io/path_status.hpp"
 
@@ -38,13 +39,24 @@ std::vector<std::string> subfolders(const fs::path& dir, std::vector<std::string
 
 ImageFolder::ImageFolder(const std::string& dir, bool test) {
   const fs::path root(dir);
-  const bool split_layout = is_directory_path(root / "train");
+  // train/ with class folders in it is the train/val/test layout; with images in it, a class.
+  const bool split_layout = is_directory_path(root / "train") && !subfolders(root / "train", nullptr).empty();
   const fs::path train_root = split_layout ? root / "train" : root;
   classes_ = subfolders(train_root, nullptr);
   if (classes_.empty())
     throw std::runtime_error(
         train_root.string() + " has no class folders: an image folder is laid out as " +
         (root / "<class>/<images>").string() + " or " + (root / "train/<class>/<images>").string());
+  for (const std::string& name : split_layout ? subfolders(root, nullptr) : classes_) {
+    // The folder above the data given by mistake: say where the data are.
+    if (is_cifar10_dir((root / name).string()))
+      throw std::runtime_error((root / name).string() + " holds CIFAR-10: pass --data " + (root / name).string());
+    // A class folder next to train/ would be ignored (train/ is the layout's, not a class).
+    if (split_layout && name != "train" && name != "val" && name != "test")
+      throw std::runtime_error(dir + " has both train/ (classes in " + (root / "train/<class>").string() +
+                               ") and the folder " + name + "/ beside it: put every class in one layout (a class " +
+                               "named 'train' goes in " + (root / "train/train").string() + ")");
+  }
   if (test) {
     if (!split_layout || !is_directory_path(root / "test"))
       throw std::runtime_error(dir + " has no test images: they are read from " +
