@@ -39,7 +39,8 @@ Command add_bench(CLI::App& app) {
       ->check(parsed_by(parse_activation));
   sub->add_flag("--activation-cost", a->activation_cost,
                 "Instead: time each activation's forward and backward alone (oneDNN eltwise) on the "
-                "model's activation tensors, against the memory bandwidth (every activation, or --activation's)");
+                "model's activation tensors, against the memory bandwidth (every activation, or --activation's)")
+      ->excludes("--layers");
   sub->add_flag("--json", a->json, "Print one JSON object instead of a table");
 
   return {sub, [a] {

@@ -26,7 +26,7 @@ void reject_contradictions(const std::set<const CLI::Option*>& explicit_options,
     if (given(flag) && kind != ScheduleKind::Step)
       throw CLI::ValidationError(flag, "applies only to --schedule step");
   if (given("--warmup") && (kind == ScheduleKind::Constant || kind == ScheduleKind::Step))
-    throw CLI::ValidationError("--warmup", "applies only to --schedule cosine or one-cycle");
+    throw CLI::ValidationError("--warmup", "applies only to --schedule cosine, one-cycle or triangle");
   if (given("--crop-fill") && o.augment.crop_pad == 0)
     throw CLI::ValidationError("--crop-fill", "needs a --crop-pad above 0");
   if (given("--flip-mode") && !o.augment.flip)

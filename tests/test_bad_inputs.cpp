@@ -699,7 +699,7 @@ const std::vector<Case> kCases = {
      {"--gamma: applies only to --schedule step"}, kUsage},
     {"WarmupWithTheConstantSchedule",
      [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--schedule", "constant", "--warmup", "0.1"}); },
-     {"--warmup: applies only to --schedule cosine or one-cycle"}, kUsage},
+     {"--warmup: applies only to --schedule cosine, one-cycle or triangle"}, kUsage},
     {"NesterovWithoutMomentum",
      [](const fs::path& d) { return train_on(scratch().cifar(), d, {"--nesterov", "--momentum", "0"}); },
      {"--nesterov: needs a --momentum above 0"}, kUsage},
