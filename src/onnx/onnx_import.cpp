@@ -534,7 +534,8 @@ Normalization input_normalization(const Normalization& graph_input, const Affine
     const double mean = graph_input.mean[c] - prefix.shift[c] * stddev;
     if (!(stddev >= 1 / kLimit && stddev <= kLimit && std::abs(mean) <= kLimit))
       throw std::runtime_error(origin +
-                               ": the input normalisation (the leading Mul/Add/Sub/Div nodes) must scale "
+                               ": the input normalisation (--mean and --std, or the model's own, then any "
+                               "leading Mul/Add/Sub/Div nodes) must scale "
                                "each channel by a positive factor, to a standard deviation from 1e-6 to 1e6 "
                                "and a mean within +-1e6 (of 0-1 pixel values)");
     n.mean[c] = static_cast<float>(mean);
